@@ -1,0 +1,34 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// No package dependencies by design: Foundation, Dispatch, the standard
+// library and C libraries through system library targets (librdkafka).
+let package = Package(
+    name: "hub",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "hub", targets: ["hub"]),
+        .library(name: "Kafka", targets: ["Kafka"]),
+        .library(name: "Topics", targets: ["Topics"]),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CRdKafka",
+            path: "Sources/CRdKafka",
+            pkgConfig: "rdkafka",
+            providers: [.apt(["librdkafka-dev"])]
+        ),
+        .target(name: "HubLogging", path: "Sources/HubLogging"),
+        .target(name: "Kafka", dependencies: ["CRdKafka", "HubLogging"], path: "Sources/Kafka"),
+        .target(name: "HTTPServer", path: "Sources/HTTPServer"),
+        .target(name: "LocalBroker", dependencies: ["HubLogging"], path: "Sources/LocalBroker"),
+        .target(name: "Topics", path: "Topics/Sources"),
+        .target(name: "HubRuntime", dependencies: ["Kafka", "Topics", "HTTPServer", "HubLogging"], path: "Sources/HubRuntime"),
+        .executableTarget(name: "hub", dependencies: ["HubRuntime", "Kafka", "Topics", "HubLogging", "LocalBroker"], path: "Sources/hub"),
+        .testTarget(name: "KafkaTests", dependencies: ["Kafka", "Topics", "HubLogging", "HubRuntime", "LocalBroker"], path: "Tests/KafkaTests"),
+        .testTarget(name: "TopicsTests", dependencies: ["Topics"], path: "Tests/TopicsTests"),
+        .testTarget(name: "HubRuntimeTests", dependencies: ["HubRuntime", "HubLogging", "Kafka", "Topics", "LocalBroker"], path: "Tests/HubRuntimeTests"),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"], path: "Tests/HTTPServerTests"),
+    ],
+    swiftLanguageModes: [.v6]
+)

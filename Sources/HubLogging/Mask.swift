@@ -1,0 +1,46 @@
+/// Masks personal data before it can reach a log line. Latvian person codes
+/// (`DDMMYY-NNNNN`, also the new `32xxxx-xxxxx` form) and company
+/// registration numbers (11 digits) are the identifiers the hub carries.
+public enum Mask {
+    /// Keeps the first two characters so operators can tell records apart
+    /// by shape, never by identity: `010190-12345` -> `01****-*****`.
+    public static func personCode(_ code: String) -> String {
+        var out = ""
+        for (index, character) in code.enumerated() {
+            if index < 2 || character == "-" { out.append(character) } else { out.append("*") }
+        }
+        return out
+    }
+
+    /// Replaces every run of 6+ digits (optionally split by one hyphen, as in
+    /// person codes) inside free text, for messages that may quote input.
+    public static func identifiers(in text: String) -> String {
+        let characters = Array(text)
+        var out = ""
+        var index = 0
+        while index < characters.count {
+            var end = index
+            var digits = 0
+            var hyphens = 0
+            while end < characters.count {
+                let c = characters[end]
+                if c.isASCII, c.isNumber { digits += 1 }
+                else if c == "-", hyphens == 0, digits > 0, end + 1 < characters.count,
+                        characters[end + 1].isASCII, characters[end + 1].isNumber { hyphens += 1 }
+                else { break }
+                end += 1
+            }
+            if digits >= 6 {
+                out += personCode(String(characters[index..<end]))
+                index = end
+            } else if end > index {
+                out += String(characters[index..<end])
+                index = end
+            } else {
+                out.append(characters[index])
+                index += 1
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,120 @@
+import Foundation
+import HubLogging
+import Kafka
+
+/// The hub's configuration: one file of `key = value` lines plus `HUB_*`
+/// environment overrides. `kafka.*` keys pass to librdkafka untouched
+/// (`kafka.bootstrap.servers`, `kafka.security.protocol`, `kafka.sasl.*`);
+/// every other key must be one the hub knows, or loading fails naming it.
+public struct HubConfiguration: Sendable, Equatable {
+    /// Every non-Kafka key, with its default and what it means (for `hub config keys` and docs).
+    public static let knownKeys: [String: (defaultValue: String, meaning: String)] = [
+        "log.level": ("info", "trace, debug, info, notice, warning, error or critical"),
+        "http.host": ("127.0.0.1", "address of the metrics/health HTTP server"),
+        "http.port": ("8080", "port of the metrics/health HTTP server; 0 picks a free one"),
+        "hub.instance": ("local", "this instance's name: transactional ids and client ids derive from it"),
+        "hub.agencies": ("VID,VSAA,PMLP,CSDD,RIGA", "agencies whose status.events.<AGENCY> topics `topics apply` creates"),
+        "topics.replication.factor": ("-1", "replication factor for created topics; -1 is the broker's default"),
+        "topics.production": ("false", "true adds min.insync.replicas to created topics"),
+    ]
+
+    /// Environment variables that belong to tools, not to the configuration.
+    static let reservedEnvironment: Set<String> = ["HUB_CONFIG", "HUB_TEST_BOOTSTRAP", "HUB_TANSU", "HUB_BROKER_LOG"]
+
+    public private(set) var values: [String: String]
+
+    public init(values: [String: String] = [:]) throws(ConfigurationError) {
+        for key in values.keys { try Self.check(key: key, origin: "values") }
+        self.values = values
+    }
+
+    /// Loads `file` (when given) and lays the environment over it.
+    public static func load(file: String?, environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigurationError) -> HubConfiguration {
+        var values: [String: String] = [:]
+        if let file {
+            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+                throw ConfigurationError(key: nil, message: "cannot read configuration file \(file)")
+            }
+            values = try parse(text, origin: file)
+        }
+        for (name, value) in environment.sorted(by: { $0.key < $1.key }) where name.hasPrefix("HUB_") {
+            if reservedEnvironment.contains(name) { continue }
+            let key = environmentKey(name)
+            try check(key: key, origin: "environment variable \(name)")
+            values[key] = value
+        }
+        return try HubConfiguration(values: values)
+    }
+
+    /// `HUB_LOG_LEVEL` -> `log.level`; `HUB_KAFKA_BOOTSTRAP_SERVERS` ->
+    /// `kafka.bootstrap.servers`; `HUB_BOOTSTRAP_SERVERS` is a short alias.
+    static func environmentKey(_ name: String) -> String {
+        let key = name.dropFirst(4).lowercased().replacingOccurrences(of: "_", with: ".")
+        return key == "bootstrap.servers" ? "kafka.bootstrap.servers" : key
+    }
+
+    static func parse(_ text: String, origin: String) throws(ConfigurationError) -> [String: String] {
+        var values: [String: String] = [:]
+        for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = rawLine.trimmingCharacters(in: .whitespaces)
+            if line.isEmpty || line.hasPrefix("#") { continue }
+            guard let equals = line.firstIndex(of: "=") else {
+                throw ConfigurationError(key: nil, message: "\(origin):\(index + 1): expected 'key = value'")
+            }
+            let key = line[..<equals].trimmingCharacters(in: .whitespaces)
+            let value = line[line.index(after: equals)...].trimmingCharacters(in: .whitespaces)
+            try check(key: key, origin: "\(origin):\(index + 1)")
+            values[key] = value
+        }
+        return values
+    }
+
+    static func check(key: String, origin: String) throws(ConfigurationError) {
+        if key.hasPrefix("kafka."), key.count > 6 { return }
+        if knownKeys[key] == nil {
+            throw ConfigurationError(key: key, message: "unknown configuration key '\(key)' (\(origin))")
+        }
+    }
+
+    public subscript(key: String) -> String? { values[key] ?? Self.knownKeys[key]?.defaultValue }
+
+    public func setting(_ key: String, to value: String) throws(ConfigurationError) -> HubConfiguration {
+        try Self.check(key: key, origin: "override")
+        var copy = self
+        copy.values[key] = value
+        return copy
+    }
+
+    /// librdkafka properties: the `kafka.` keys without their prefix.
+    public var kafka: KafkaClientProperties {
+        KafkaClientProperties(Dictionary(uniqueKeysWithValues: values.filter { $0.key.hasPrefix("kafka.") }
+            .map { (String($0.key.dropFirst(6)), $0.value) }))
+    }
+
+    public var bootstrapServers: String? { values["kafka.bootstrap.servers"] }
+
+    public func logLevel() throws(ConfigurationError) -> LogLevel {
+        guard let level = LogLevel(name: self["log.level"]!) else {
+            throw ConfigurationError(key: "log.level", message: "log.level must be one of \(LogLevel.allCases.map(\.description).joined(separator: ", "))")
+        }
+        return level
+    }
+
+    public func integer(_ key: String) throws(ConfigurationError) -> Int {
+        guard let text = self[key], let value = Int(text) else {
+            throw ConfigurationError(key: key, message: "\(key) must be an integer, got '\(self[key] ?? "")'")
+        }
+        return value
+    }
+
+    public var agencies: [String] {
+        self["hub.agencies"]!.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+}
+
+/// A configuration problem, naming the key where there is one.
+public struct ConfigurationError: Error, Sendable, Equatable, CustomStringConvertible {
+    public let key: String?
+    public let message: String
+    public var description: String { message }
+}

@@ -1,0 +1,57 @@
+/// How a consumer-group member behaves. Offsets are stored only after the
+/// application says a record is processed (`store`), and committed from
+/// those stored offsets, so a crash re-reads rather than skips.
+public struct KafkaConsumerConfiguration: Sendable, Hashable {
+    public var client: KafkaClientProperties
+    public var groupID: String
+    /// Commit stored offsets periodically; turn off for transactional stages,
+    /// where offsets are committed through the producer.
+    public var enableAutoCommit = true
+    public var autoCommitIntervalMilliseconds = 1_000
+    /// Only see committed transactional records (`isolation.level=read_committed`).
+    public var readCommitted = true
+    /// Where a group with no committed offset starts.
+    public var startFromEarliest = true
+    public var sessionTimeoutMilliseconds = 10_000
+    /// Records held between librdkafka and the application; above it the
+    /// consumer pauses its partitions and keeps polling, so the group
+    /// membership stays alive while the application catches up.
+    public var bufferCapacity = 10_000
+    /// How long a revocation waits for records already handed to the
+    /// application to be stored before giving the partitions up.
+    public var revokeGraceMilliseconds = 10_000
+    /// Skip records whose header carries an id already seen (see `RecordDeduplicator`).
+    public var deduplication: RecordDeduplication?
+
+    public init(client: KafkaClientProperties, groupID: String) {
+        self.client = client
+        self.groupID = groupID
+    }
+
+    /// The librdkafka properties this configuration stands for.
+    public var properties: [String: String] {
+        let p: [String: String] = [
+            "group.id": groupID,
+            "enable.auto.commit": enableAutoCommit ? "true" : "false",
+            "auto.commit.interval.ms": String(autoCommitIntervalMilliseconds),
+            "enable.auto.offset.store": "false",
+            "isolation.level": readCommitted ? "read_committed" : "read_uncommitted",
+            "auto.offset.reset": startFromEarliest ? "earliest" : "latest",
+            "session.timeout.ms": String(sessionTimeoutMilliseconds),
+            "enable.partition.eof": "false",
+        ]
+        return p.merging(client.values) { _, given in given }
+    }
+}
+
+/// De-duplication of records by an id header, for brokers (or crashes) that
+/// can deliver a record twice. A bounded window of recent ids is kept.
+public struct RecordDeduplication: Sendable, Hashable {
+    public var header: String
+    public var window: Int
+
+    public init(header: String, window: Int = 100_000) {
+        self.header = header
+        self.window = window
+    }
+}

@@ -1,0 +1,22 @@
+/// What a consumer reads: named topics, or every topic matching a regular
+/// expression (`status\.events\..*`), which picks up new topics as they appear.
+public enum KafkaSubscription: Sendable, Hashable {
+    case topics([String])
+    case pattern(String)
+
+    /// librdkafka treats a name starting with `^` as a regular expression.
+    var names: [String] {
+        switch self {
+        case .topics(let topics): topics
+        case .pattern(let regex): [regex.hasPrefix("^") ? regex : "^" + regex]
+        }
+    }
+}
+
+/// A change in what this group member owns.
+public enum KafkaRebalanceEvent: Sendable, Hashable {
+    case assigned([KafkaTopicPartition])
+    case revoked([KafkaTopicPartition])
+    /// The partitions were taken without a clean revocation (session lost).
+    case lost([KafkaTopicPartition])
+}

@@ -1,0 +1,144 @@
+import Foundation
+import HubLogging
+
+/// The local Kafka-protocol broker (Tansu, in memory) for `hub up`, the
+/// benchmarks and the tests. Production never uses it: there the hub is
+/// given `bootstrap.servers` of an Apache Kafka cluster.
+public final class LocalBroker: @unchecked Sendable {
+    public let port: Int
+    public let binary: String
+    private let process = Process()
+    private let logger: Logger
+    private let lock = NSLock()
+    private var stopped = false
+
+    public var bootstrapServers: String { "127.0.0.1:\(port)" }
+
+    /// Where the broker binary is: `HUB_TANSU`, then `.tools/bin/tansu` in
+    /// the working directory or any parent (so tests find it from `.build`).
+    public static func locateBinary(from start: String = FileManager.default.currentDirectoryPath) -> String? {
+        if let explicit = ProcessInfo.processInfo.environment["HUB_TANSU"], FileManager.default.isExecutableFile(atPath: explicit) {
+            return explicit
+        }
+        var directory = URL(fileURLWithPath: start)
+        while true {
+            let candidate = directory.appendingPathComponent(".tools/bin/tansu").path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            let parent = directory.deletingLastPathComponent()
+            if parent.path == directory.path { return nil }
+            directory = parent
+        }
+    }
+
+    public init(binary: String, port: Int? = nil, logger: Logger) throws {
+        self.binary = binary
+        self.port = try port ?? LocalBroker.freePort()
+        self.logger = logger.named("local-broker")
+    }
+
+    /// Starts the broker and returns once it accepts connections.
+    public func start(timeout: TimeInterval = 20) throws {
+        process.executableURL = URL(fileURLWithPath: binary)
+        let url = "tcp://127.0.0.1:\(port)"
+        process.arguments = ["broker", "--listener-url", url, "--advertised-listener-url", url,
+                             "--storage-engine", "memory://tansu/"]
+        var environment = ProcessInfo.processInfo.environment
+        environment["RUST_LOG"] = environment["HUB_BROKER_LOG"] ?? "error"
+        process.environment = environment
+        // Never share our stdout/stderr: a broker outliving this process would
+        // hold them open, and whoever reads them (swift test) would wait forever.
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        LocalBroker.stopAtExit(process.processIdentifier)
+        logger.info("local broker starting", ["bootstrap": bootstrapServers, "pid": String(process.processIdentifier)])
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if !process.isRunning { throw LocalBrokerError.exited(process.terminationStatus) }
+            if LocalBroker.accepts(port: port) { return }
+            usleep(50_000)
+        }
+        stop()
+        throw LocalBrokerError.notReady(port)
+    }
+
+    /// Stops the broker (its data is gone: storage is in memory). Idempotent.
+    public func stop() {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !stopped else { return }
+        stopped = true
+        guard process.isRunning else { return }
+        process.terminate()
+        let deadline = Date().addingTimeInterval(5)
+        while process.isRunning && Date() < deadline { usleep(20_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+
+    deinit { stop() }
+
+    nonisolated(unsafe) private static var childrenToStop: [pid_t] = []
+    private static let exitLock = NSLock()
+
+    /// A process that ends without calling `stop` (a test run, a crash
+    /// through `exit`) still takes its broker with it.
+    private static func stopAtExit(_ pid: pid_t) {
+        exitLock.lock()
+        defer { exitLock.unlock() }
+        if childrenToStop.isEmpty {
+            atexit {
+                LocalBroker.exitLock.lock()
+                for child in LocalBroker.childrenToStop { kill(child, SIGTERM) }
+                LocalBroker.exitLock.unlock()
+            }
+        }
+        childrenToStop.append(pid)
+    }
+
+    /// A port the kernel says is free now.
+    public static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw LocalBrokerError.noPort }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        guard bound else { throw LocalBrokerError.noPort }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    static func accepts(port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+    }
+}
+
+public enum LocalBrokerError: Error, CustomStringConvertible {
+    case exited(Int32)
+    case notReady(Int)
+    case noPort
+    case notInstalled
+
+    public var description: String {
+        switch self {
+        case .exited(let status): "the local broker exited at start-up with status \(status)"
+        case .notReady(let port): "the local broker did not accept connections on port \(port) in time"
+        case .noPort: "no free local port"
+        case .notInstalled: "the local broker (Tansu) is not installed: run 'make setup' (Deploy/local/bootstrap.sh)"
+        }
+    }
+}
