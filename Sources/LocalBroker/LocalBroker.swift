@@ -113,6 +113,9 @@ public final class LocalBroker: @unchecked Sendable {
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
+    /// Nothing listens on `port` on the loopback address.
+    public static func portIsFree(_ port: Int) -> Bool { !accepts(port: port) }
+
     static func accepts(port: Int) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return false }

@@ -1,1 +1,36 @@
-print("hub")
+import Foundation
+import HubLogging
+import Kafka
+
+// Entry point: one binary, one subcommand per job (see Usage.main).
+
+let words = Array(CommandLine.arguments.dropFirst())
+
+func runCommand(_ words: [String]) async throws {
+    guard let command = words.first, command != "--help", command != "help", command != "-h" else {
+        print(Usage.main)
+        return
+    }
+    let rest = Array(words.dropFirst())
+    if command != "version" { try KafkaLibrary.requireSupportedVersion() }
+    switch command {
+    case "version": VersionCommand.run()
+    case "up": try await UpCommand.run(rest)
+    case "topics": try await TopicsCommand.run(rest)
+    case "produce": try await ClientCommands.produce(rest)
+    case "consume": try await ClientCommands.consume(rest)
+    case "relay": try await ClientCommands.relay(rest)
+    case "bench": try await BenchCommand.run(rest)
+    default: throw UsageError("unknown command '\(command)'\n\n\(Usage.main)")
+    }
+}
+
+do {
+    try await runCommand(words)
+} catch let error as UsageError {
+    FileHandle.standardError.write(Data("hub: \(error.description)\n".utf8))
+    exit(2)
+} catch {
+    FileHandle.standardError.write(Data("hub: \(error)\n".utf8))
+    exit(1)
+}

@@ -36,6 +36,8 @@ public struct KafkaProducerConfiguration: Sendable, Hashable {
         if let transactionalID {
             p["transactional.id"] = transactionalID
             p["transaction.timeout.ms"] = String(transactionTimeoutMilliseconds)
+            // librdkafka requires a record's time-out within the transaction's.
+            p["delivery.timeout.ms"] = String(min(deliveryTimeoutMilliseconds, transactionTimeoutMilliseconds))
         }
         return p.merging(client.values) { _, given in given }
     }

@@ -1,0 +1,105 @@
+import Foundation
+import HubLogging
+import Kafka
+
+/// A consume -> transform -> produce stage whose outputs and input offsets
+/// commit in one Kafka transaction: a crash neither loses nor doubles an
+/// output (on Apache Kafka; on Tansu aborted outputs stay visible, so
+/// readers de-duplicate by event id). Every service's Kafka shell is one.
+public final class TransactionalStage: HubService {
+    public typealias Transform = @Sendable (KafkaConsumerRecord) async throws -> [KafkaProducerRecord]
+
+    public let name: String
+    private let consumerConfiguration: KafkaConsumerConfiguration
+    private let producerConfiguration: KafkaProducerConfiguration
+    private let subscription: KafkaSubscription
+    private let transform: Transform
+    private let metrics: MetricsRegistry
+    private let readiness: Readiness?
+    private let logger: Logger
+    private let batchSize: Int
+
+    /// `transactionalID` must be stable per stage instance, so a restarted
+    /// instance fences its predecessor's open transaction.
+    public init(name: String, client: KafkaClientProperties, groupID: String, transactionalID: String,
+                subscription: KafkaSubscription, batchSize: Int = 500, metrics: MetricsRegistry,
+                readiness: Readiness? = nil, logger: Logger,
+                configureConsumer: (inout KafkaConsumerConfiguration) -> Void = { _ in },
+                transform: @escaping Transform) {
+        self.name = name
+        var consumer = KafkaConsumerConfiguration(client: client, groupID: groupID)
+        consumer.enableAutoCommit = false
+        consumer.readCommitted = true
+        configureConsumer(&consumer)
+        self.consumerConfiguration = consumer
+        var producer = KafkaProducerConfiguration(client: client)
+        producer.transactionalID = transactionalID
+        self.producerConfiguration = producer
+        self.subscription = subscription
+        self.transform = transform
+        self.metrics = metrics
+        self.readiness = readiness
+        self.logger = logger.named(name)
+        self.batchSize = batchSize
+        readiness?.register(name)
+    }
+
+    public func run(shutdown: ShutdownSignal) async throws {
+        let producer = try KafkaProducer(configuration: producerConfiguration, logger: logger)
+        let readiness = self.readiness, name = self.name
+        let consumer = try KafkaConsumer(configuration: consumerConfiguration, subscription: subscription, logger: logger) { event in
+            if case .assigned = event { readiness?.markReady(name) }
+        }
+        let metrics = self.metrics
+        metrics.addCollector { [weak consumer] registry in
+            guard let consumer else { return }
+            for (partition, lag) in consumer.lag() {
+                registry.set("hub_consumer_lag", Double(lag),
+                             labels: ["stage": name, "topic": partition.topic, "partition": String(partition.partition)],
+                             help: "Records between the stage's position and the end of the partition.")
+            }
+        }
+        // Stop fetching as soon as shutdown is asked; the batch in hand still completes.
+        let watcher = Task { await shutdown.wait(); consumer.stopFetching() }
+        defer { watcher.cancel() }
+        do {
+            try await producer.initTransactions()
+            while !shutdown.isTriggered {
+                let batch = await consumer.nextBatch(max: batchSize)
+                if batch.isEmpty { continue }
+                try await process(batch, consumer: consumer, producer: producer)
+            }
+        } catch {
+            await consumer.close()
+            await producer.close(flushTimeoutMilliseconds: 5_000)
+            throw error
+        }
+        await consumer.close()
+        await producer.close()
+    }
+
+    private func process(_ batch: [KafkaConsumerRecord], consumer: KafkaConsumer, producer: KafkaProducer) async throws {
+        try producer.beginTransaction()
+        do {
+            var outputs: [KafkaProducerRecord] = []
+            for record in batch { outputs.append(contentsOf: try await transform(record)) }
+            _ = try await producer.sendAll(outputs)
+            var next: [KafkaTopicPartition: Int64] = [:]
+            for record in batch { next[record.topicPartition] = max(next[record.topicPartition] ?? 0, record.offset + 1) }
+            try await producer.sendOffsetsToTransaction(
+                next.map { KafkaTopicPartitionOffset(topicPartition: $0.key, offset: $0.value) }, consumer: consumer)
+            try await producer.commitTransaction()
+            try? consumer.store(batch)
+            metrics.increment("hub_records_in_total", by: Double(batch.count), labels: ["stage": name], help: "Records consumed and committed.")
+            metrics.increment("hub_records_out_total", by: Double(outputs.count), labels: ["stage": name], help: "Records produced in committed transactions.")
+            metrics.increment("hub_transactions_total", labels: ["stage": name, "outcome": "committed"], help: "Kafka transactions by outcome.")
+        } catch {
+            metrics.increment("hub_transactions_total", labels: ["stage": name, "outcome": "aborted"], help: "Kafka transactions by outcome.")
+            logger.error("transaction failed; aborting", ["error": String(describing: error)])
+            try? await producer.abortTransaction()
+            // The consumed positions were not committed: the next member (or
+            // this process, restarted) reads the batch again.
+            throw error
+        }
+    }
+}

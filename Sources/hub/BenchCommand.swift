@@ -1,0 +1,161 @@
+import Foundation
+import HubLogging
+import HubRuntime
+import Kafka
+
+/// `hub bench passthrough`: consume -> produce through the Swift layer,
+/// beside a `kcat -C | kcat -P` pipe on the same broker in the same run.
+enum BenchCommand {
+    static let help = """
+    Usage: hub bench passthrough [--records N] [--partitions P] [--json]
+    Loads N status-event-sized JSON records, then moves them topic to topic with a kcat pipe
+    (the baseline) and with the Swift layer. Starts the local broker unless Kafka is configured.
+    With --json the last line is one JSON object: bench, records, seconds, throughput,
+    baseline_throughput, ratio, p50_ms, p99_ms, peak_rss_mb.
+    """
+
+    static func run(_ words: [String]) async throws {
+        let arguments = try Arguments(words, valued: ["config", "records", "partitions"], switches: ["json"])
+        if arguments.has("help") || arguments.positionals.first != "passthrough" { print(help); return }
+        let records = try arguments.integer("records", default: 200_000)
+        let partitions = Int32(try arguments.integer("partitions", default: 3))
+        let context = try HubContext(arguments: arguments)
+        let logger = Logger(component: "bench", threshold: .warning)
+        guard let kcat = ["/usr/bin/kcat", "/usr/local/bin/kcat"].first(where: FileManager.default.isExecutableFile) else {
+            throw UsageError("kcat is not installed: run 'make setup'")
+        }
+        let (client, broker) = try context.kafkaOrLocalBroker()
+        defer { broker?.stop() }
+        let bootstrap = client["bootstrap.servers"]!
+        let tag = UUID().uuidString.prefix(8).lowercased()
+        let input = "bench.in.\(tag)", swiftOut = "bench.out.\(tag)", kcatOut = "bench.kcat.\(tag)"
+        let admin = try KafkaAdmin(client: client, logger: logger)
+        _ = try await admin.createTopics([input, swiftOut, kcatOut].map { KafkaTopicSpecification(name: $0, partitions: partitions) })
+        await admin.close()
+
+        status("loading \(records) records into \(input)")
+        let loader = try KafkaProducer(configuration: KafkaProducerConfiguration(client: client), logger: logger)
+        for start in stride(from: 0, to: records, by: 20_000) {
+            let chunk = (start..<min(records, start + 20_000)).map { index in
+                KafkaProducerRecord(topic: input, key: "VID/case-\(index % 5_000)", value: sampleEvent(index),
+                                    headers: [KafkaHeader(key: "hub-event-id", string: UUID().uuidString)])
+            }
+            _ = try await loader.sendAll(chunk)
+        }
+        await loader.close()
+
+        status("baseline: kcat -C | kcat -P")
+        let baselineStart = ContinuousClock.now
+        try runShell("'\(kcat)' -C -b \(bootstrap) -t \(input) -o beginning -e -q | '\(kcat)' -P -b \(bootstrap) -t \(kcatOut)")
+        let baselineSeconds = seconds(ContinuousClock.now - baselineStart)
+        var childUsage = rusage()
+        getrusage(RUSAGE_CHILDREN.rawValue, &childUsage)
+
+        status("swift layer: KafkaConsumer -> KafkaProducer")
+        let result = try await passthrough(client: client, from: input, to: swiftOut, records: records, logger: logger)
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+
+        let throughput = Double(records) / result.seconds
+        let baseline = Double(records) / baselineSeconds
+        let peakMB = Double(usage.ru_maxrss) / 1024
+        let latencies = result.latencies.sorted()
+        let p50 = percentile(latencies, 0.50), p99 = percentile(latencies, 0.99)
+        print("")
+        print("bench passthrough: \(records) records, \(partitions) partitions, broker \(broker == nil ? bootstrap : "local Tansu")")
+        print(pad("", 34) + pad("records/s", 12) + pad("seconds", 10) + pad("p50 ms", 9) + pad("p99 ms", 9) + "peak RSS MB")
+        print(pad("kcat -C | kcat -P (baseline)", 34) + pad(format(baseline, 0), 12) + pad(format(baselineSeconds, 2), 10)
+              + pad("-", 9) + pad("-", 9) + format(Double(childUsage.ru_maxrss) / 1024, 1))
+        print(pad("swift layer consume -> produce", 34) + pad(format(throughput, 0), 12) + pad(format(result.seconds, 2), 10)
+              + pad(format(p50, 2), 9) + pad(format(p99, 2), 9) + format(peakMB, 1))
+        print("ratio \(format(throughput / baseline, 2))x the kcat pipe (goal: at least 0.8x)")
+        print("latency: from a record handed to the application to its output acknowledged by the broker")
+        if arguments.has("json") {
+            let object: [String: Any] = [
+                "bench": "passthrough", "records": records, "seconds": rounded(result.seconds, 3),
+                "throughput": rounded(throughput, 1), "baseline_throughput": rounded(baseline, 1),
+                "ratio": rounded(throughput / baseline, 3), "p50_ms": rounded(p50, 3), "p99_ms": rounded(p99, 3),
+                "peak_rss_mb": rounded(peakMB, 1),
+            ]
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+        }
+    }
+
+    struct PassthroughResult {
+        let seconds: Double
+        let latencies: [Double]
+    }
+
+    /// Batches in, outputs sent without waiting, up to `window` batches in
+    /// flight; a batch's offsets are stored once all its outputs are acknowledged.
+    static func passthrough(client: KafkaClientProperties, from: String, to: String, records: Int,
+                            logger: Logger) async throws -> PassthroughResult {
+        var consumerConfiguration = KafkaConsumerConfiguration(client: client, groupID: "bench-\(UUID().uuidString.prefix(8))")
+        consumerConfiguration.sessionTimeoutMilliseconds = 6_000
+        consumerConfiguration.bufferCapacity = 50_000
+        let consumer = try KafkaConsumer(configuration: consumerConfiguration, subscription: .topics([from]), logger: logger)
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: client), logger: logger)
+        // Time starts at the first record, as the kcat pipe's does after its connect.
+        var first = await consumer.nextBatch(max: 5_000)
+        let start = ContinuousClock.now
+        var done = 0
+        var latencies: [Double] = []
+        latencies.reserveCapacity(records)
+        let window = 8
+        var inFlight: [Task<(Int, Double), any Error>] = []
+        var taken = 0
+        while done < records {
+            let batch = first.isEmpty ? await consumer.nextBatch(max: 5_000) : first
+            first = []
+            if batch.isEmpty { break }
+            taken += batch.count
+            let handedOut = ContinuousClock.now
+            let outputs = batch.map { KafkaProducerRecord(topic: to, key: $0.key, value: $0.value, headers: $0.headers) }
+            inFlight.append(Task {
+                _ = try await producer.sendAll(outputs)
+                try consumer.store(batch)
+                return (batch.count, seconds(ContinuousClock.now - handedOut) * 1000)
+            })
+            while inFlight.count >= window || (taken >= records && !inFlight.isEmpty) {
+                let (count, latency) = try await inFlight.removeFirst().value
+                done += count
+                latencies.append(contentsOf: repeatElement(latency, count: count))
+            }
+        }
+        let elapsed = seconds(ContinuousClock.now - start)
+        await consumer.close()
+        await producer.close()
+        return PassthroughResult(seconds: elapsed, latencies: latencies)
+    }
+
+    static func sampleEvent(_ index: Int) -> String {
+        #"{"eventId":"\#(UUID().uuidString.lowercased())","caseId":"case-\#(index % 5_000)","agency":"VID","serviceId":"VID-EDS-001","channel":"eservice","status":"in_progress","occurredAt":"2025-03-01T10:00:00+02:00"}"#
+    }
+
+    static func runShell(_ command: String) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", command]
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw UsageError("baseline command failed: \(command)") }
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+
+    static func percentile(_ sorted: [Double], _ p: Double) -> Double {
+        guard !sorted.isEmpty else { return 0 }
+        return sorted[min(sorted.count - 1, Int(Double(sorted.count - 1) * p))]
+    }
+
+    static func format(_ value: Double, _ decimals: Int) -> String { String(format: "%.\(decimals)f", value) }
+    static func rounded(_ value: Double, _ decimals: Int) -> Double {
+        let scale = pow(10, Double(decimals))
+        return (value * scale).rounded() / scale
+    }
+    static func pad(_ text: String, _ width: Int) -> String { text.padding(toLength: max(width, text.count + 1), withPad: " ", startingAt: 0) }
+    static func status(_ message: String) { FileHandle.standardError.write(Data("[bench] \(message)\n".utf8)) }
+}

@@ -1,0 +1,43 @@
+import Foundation
+import HubLogging
+import HubRuntime
+import Kafka
+
+/// `hub up`: the whole hub on one machine. With no Kafka configured it
+/// starts the local broker on 127.0.0.1:9092, creates every declared topic
+/// and runs every service in one process until SIGTERM or Ctrl-C.
+enum UpCommand {
+    static let help = """
+    Usage: hub up [--config FILE] [--http-port PORT]
+    Starts the local broker when kafka.bootstrap.servers is not configured, applies the topic
+    declarations, and runs every service plus /metrics, /healthz and /readyz. Ctrl-C stops it cleanly.
+    """
+
+    static func run(_ words: [String]) async throws {
+        let arguments = try Arguments(words, valued: ["config", "http-port"], switches: [])
+        if arguments.has("help") { print(help); return }
+        let context = try HubContext(arguments: arguments)
+        let logger = context.logger
+        let (client, broker) = try context.kafkaOrLocalBroker(preferredPort: 9092)
+        defer { broker?.stop() }
+        let outcome = try await TopicsCommand.apply(client: client, configuration: context.configuration, production: false, logger: logger)
+        let failed = outcome.filter { if case .failed = $0.value { true } else { false } }
+        if !failed.isEmpty { throw UsageError("topics could not be created: \(failed.keys.sorted().joined(separator: ", "))") }
+        logger.info("topics ready", ["created": String(outcome.values.filter { $0 == .created }.count), "declared": String(outcome.count)])
+
+        let metrics = MetricsRegistry()
+        let readiness = Readiness()
+        let port = try arguments.value("http-port").map { guard let p = Int($0) else { throw UsageError("--http-port must be a number") }; return p }
+            ?? context.configuration.integer("http.port")
+        let ops = OpsHTTPService(host: context.configuration["http.host"]!, port: port, metrics: metrics, readiness: readiness)
+        try ops.bind()
+        metrics.set("hub_info", 1, labels: ["version": VersionCommand.hubVersion, "librdkafka": KafkaLibrary.versionString],
+                    help: "Build information.")
+        // Services register here as they are built (status ingestion, notifications, lookups, dead letters).
+        let services: [any HubService] = [ops]
+        logger.notice("hub is up", ["bootstrap": client["bootstrap.servers"] ?? "", "http": "http://\(context.configuration["http.host"]!):\(ops.port)",
+                                    "hint": "HUB_BOOTSTRAP_SERVERS=\(client["bootstrap.servers"] ?? "") hub consume TOPIC"])
+        try await ServiceGroup(services: services, logger: logger).run()
+        logger.notice("hub stopped")
+    }
+}
