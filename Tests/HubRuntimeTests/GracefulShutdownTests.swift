@@ -1,0 +1,114 @@
+import Foundation
+import HubLogging
+import Kafka
+import LocalBroker
+import Testing
+
+/// SIGTERM during a busy consume -> produce loop: the relay finishes the
+/// batch in hand, commits and exits 0; started again it continues where it
+/// stopped. Afterwards the output is exactly the input.
+@Suite("Graceful shutdown of a real hub process")
+struct GracefulShutdownTests {
+    @Test("SIGTERM mid-stream: afterwards output = input, nothing lost, nothing doubled")
+    func sigtermDuringRelay() async throws {
+        let bootstrap = RuntimeTestKafka.bootstrap
+        let client = KafkaClientProperties(bootstrapServers: bootstrap)
+        let tag = UUID().uuidString.prefix(8).lowercased()
+        let input = "sigterm-in-\(tag)", output = "sigterm-out-\(tag)"
+        let admin = try KafkaAdmin(client: client, logger: RuntimeTestKafka.logger)
+        _ = try await admin.createTopics([input, output].map { KafkaTopicSpecification(name: $0, partitions: 3) })
+        await admin.close()
+        let total = 20_000
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: client), logger: RuntimeTestKafka.logger)
+        _ = try await producer.sendAll((0..<total).map { KafkaProducerRecord(topic: input, key: "k\($0 % 100)", value: "\($0)") })
+        await producer.close()
+
+        var readerConfiguration = KafkaConsumerConfiguration(client: client, groupID: "reader-\(tag)")
+        readerConfiguration.sessionTimeoutMilliseconds = 6_000
+        let reader = try KafkaConsumer(configuration: readerConfiguration, subscription: .topics([output]), logger: RuntimeTestKafka.logger)
+        let received = ReceivedValues()
+        let reading = Task {
+            while let batch = Optional(await reader.nextBatch(max: 1_000)), !batch.isEmpty {
+                received.add(batch.map { Int($0.valueString!)! })
+            }
+        }
+
+        let arguments = ["relay", "--from", input, "--to", output, "--group", "relay-\(tag)", "--batch", "200"]
+        let first = try startHub(arguments, bootstrap: bootstrap)
+        try await waitFor(timeout: .seconds(60)) { received.count >= 3_000 }
+        kill(first.processIdentifier, SIGTERM)
+        try await waitForExit(first, timeout: .seconds(30))
+        #expect(first.terminationReason == .exit && first.terminationStatus == 0, "stopped cleanly")
+        let afterFirst = received.count
+        #expect(afterFirst < total, "the stop came mid-stream")
+
+        let second = try startHub(arguments, bootstrap: bootstrap)
+        try await waitFor(timeout: .seconds(90)) { received.count >= total }
+        try await Task.sleep(for: .seconds(2))  // any duplicate would arrive now
+        kill(second.processIdentifier, SIGTERM)
+        try await waitForExit(second, timeout: .seconds(30))
+        #expect(second.terminationStatus == 0)
+        reader.stopFetching()
+        _ = await reading.value
+        await reader.close()
+
+        let values = received.values
+        #expect(values.count == total, "no duplicates: \(values.count - Set(values).count) repeated")
+        #expect(Set(values) == Set(0..<total), "nothing lost")
+    }
+}
+
+final class ReceivedValues: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: [Int] = []
+    func add(_ more: [Int]) { lock.lock(); stored.append(contentsOf: more); lock.unlock() }
+    var count: Int { lock.lock(); defer { lock.unlock() }; return stored.count }
+    var values: [Int] { lock.lock(); defer { lock.unlock() }; return stored }
+}
+
+enum RuntimeTestKafka {
+    static let logger = Logger(component: "test", threshold: .warning)
+    static let bootstrap: String = {
+        if let given = ProcessInfo.processInfo.environment["HUB_TEST_BOOTSTRAP"], !given.isEmpty { return given }
+        guard let binary = LocalBroker.locateBinary() else { fatalError("no broker: run 'make test' or set HUB_TEST_BOOTSTRAP") }
+        let broker = try! LocalBroker(binary: binary, logger: logger)
+        try! broker.start()
+        started = broker
+        return broker.bootstrapServers
+    }()
+    nonisolated(unsafe) private static var started: LocalBroker?
+}
+
+/// The hub executable built beside the tests.
+func hubExecutable() -> String {
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    return root.appendingPathComponent(".build/debug/hub").path
+}
+
+func startHub(_ arguments: [String], bootstrap: String) throws -> Process {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: hubExecutable())
+    process.arguments = arguments
+    var environment = ProcessInfo.processInfo.environment
+    environment["HUB_BOOTSTRAP_SERVERS"] = bootstrap
+    environment["HUB_LOG_LEVEL"] = "warning"
+    process.environment = environment
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    return process
+}
+
+func waitFor(timeout: Duration, _ condition: @Sendable () -> Bool) async throws {
+    let deadline = ContinuousClock.now + timeout
+    while !condition() {
+        if ContinuousClock.now > deadline { throw TimedOut() }
+        try await Task.sleep(for: .milliseconds(50))
+    }
+}
+
+func waitForExit(_ process: Process, timeout: Duration) async throws {
+    try await waitFor(timeout: timeout) { !process.isRunning }
+}
+
+struct TimedOut: Error {}

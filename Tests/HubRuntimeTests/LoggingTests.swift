@@ -1,0 +1,29 @@
+import Foundation
+import HubLogging
+import Testing
+
+@Suite("JSON-lines logging and masking")
+struct LoggingTests {
+    @Test("each line is one JSON object with level, component, message and fields")
+    func jsonLines() throws {
+        let capture = LogCapture()
+        let logger = Logger(component: "ingest", threshold: .info, sink: capture.sink).with(["instance": "a"])
+        logger.debug("hidden")
+        logger.warning("quote \" and\nnewline", ["agency": "VID"])
+        #expect(capture.lines.count == 1)
+        let object = try JSONSerialization.jsonObject(with: Data(capture.lines[0].utf8)) as! [String: String]
+        #expect(object["level"] == "warning")
+        #expect(object["component"] == "ingest")
+        #expect(object["msg"] == "quote \" and\nnewline")
+        #expect(object["agency"] == "VID")
+        #expect(object["instance"] == "a")
+        #expect(object["ts"]?.hasSuffix("Z") == true)
+    }
+
+    @Test("person codes are masked, alone or inside text")
+    func masking() {
+        #expect(Mask.personCode("010190-12345") == "01****-*****")
+        #expect(Mask.identifiers(in: "client 010190-12345 asked, company 40003000000") == "client 01****-***** asked, company 40*********")
+        #expect(Mask.identifiers(in: "case 12345 step 2") == "case 12345 step 2")
+    }
+}
