@@ -11,12 +11,20 @@ enum TopicsCommand {
     Usage: hub topics apply [--production]   create every declared topic (families for hub.agencies)
            hub topics list                   the cluster's topics, marking the declared ones
            hub topics describe NAME          partitions, replicas and configs of one topic
+           hub topics render                 rewrite docs/topics.md and Deploy/production/kafka-topics.yaml
     """
 
     static func run(_ words: [String]) async throws {
         let arguments = try Arguments(words, valued: ["config"], switches: ["production"])
         if arguments.has("help") || arguments.positionals.isEmpty { print(help); return }
         let context = try HubContext(arguments: arguments)
+        if arguments.positionals[0] == "render" {
+            try TopicCatalogDocument.markdown().write(toFile: TopicCatalogDocument.markdownPath, atomically: true, encoding: .utf8)
+            try TopicCatalogDocument.strimziManifests(agencies: context.configuration.agencies)
+                .write(toFile: TopicCatalogDocument.manifestPath, atomically: true, encoding: .utf8)
+            print("wrote \(TopicCatalogDocument.markdownPath) and \(TopicCatalogDocument.manifestPath)")
+            return
+        }
         let client = try context.requireKafka()
         switch arguments.positionals[0] {
         case "apply":

@@ -30,6 +30,11 @@ func makeTestRouter() -> HTTPRouter {
         try? await Task.sleep(for: .milliseconds(300))
         return .text("slow done")
     }
+    // Long enough that shutdown surely starts while it runs, even on a loaded machine.
+    router.register("GET", "/slower") { _ in
+        try? await Task.sleep(for: .milliseconds(1500))
+        return .text("slow done")
+    }
     return router
 }
 

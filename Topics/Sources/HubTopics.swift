@@ -12,13 +12,13 @@ public enum HubTopics {
     /// Per-agency inbox where agency systems publish case status events.
     public static let statusEvents = TopicDeclaration(
         name: "status.events.{agency}", partitions: 6, cleanupPolicy: .delete, retention: .days(30),
-        keyFormat: caseKey, valueSchema: SchemaReference(id: "status-event", version: 1), owner: "agency systems",
+        keyFormat: caseKey, valueSchema: StatusEvent.schema, owner: "agency systems",
         summary: "Raw case status events published by one agency, validated by status-ingest.")
 
     /// Validated events from all agencies, the hub's canonical status record.
     public static let statusHistory = TopicDeclaration(
         name: "status.history", partitions: 6, cleanupPolicy: .delete, retention: .forever,
-        keyFormat: caseKey, valueSchema: SchemaReference(id: "status-event", version: 1), owner: statusIngest,
+        keyFormat: caseKey, valueSchema: StatusEvent.schema, owner: statusIngest,
         summary: "Canonical, validated status events of all agencies, kept forever.")
 
     /// Latest status per case, for lookups without replaying history.
@@ -27,11 +27,11 @@ public enum HubTopics {
         keyFormat: caseKey, owner: statusIngest,
         summary: "Latest known status of every case, compacted by case key.")
 
-    /// Events that failed validation, kept so agencies can be told what to fix.
+    /// Events the hub cannot place yet, kept (not lost) until the catalogue knows them.
     public static let statusQuarantine = TopicDeclaration(
         name: "status.quarantine", partitions: 3, cleanupPolicy: .delete, retention: .days(90),
         keyFormat: "<original key as received>", owner: statusIngest,
-        summary: "Rejected status events with the schema violations that rejected them.")
+        summary: "Valid status events the hub cannot place (unknown service or step, illegal transition), with the reason; replayable.")
 
     /// Running counters per agency and service for dashboards.
     public static let statusStats = TopicDeclaration(

@@ -1,0 +1,71 @@
+import Foundation
+import Testing
+@testable import Topics
+
+@Suite("Strict RFC 3339 timestamps")
+struct RFC3339TimestampTests {
+    /// 2025-01-01T10:00:00Z
+    static let tenUTC = Date(timeIntervalSince1970: 1_735_725_600)
+
+    @Test("UTC with Z")
+    func utc() {
+        #expect(RFC3339Timestamp.parse("2025-01-01T10:00:00Z") == Self.tenUTC)
+        #expect(RFC3339Timestamp.parse("2025-01-01t10:00:00z") == Self.tenUTC)
+    }
+
+    @Test("Positive and negative offsets are applied")
+    func offsets() {
+        #expect(RFC3339Timestamp.parse("2025-01-01T12:00:00+02:00") == Self.tenUTC)
+        #expect(RFC3339Timestamp.parse("2025-01-01T04:30:00-05:30") == Self.tenUTC)
+        #expect(RFC3339Timestamp.parse("2025-01-01T10:00:00-00:00") == Self.tenUTC)
+    }
+
+    @Test("Fractional seconds of any precision")
+    func fractions() throws {
+        #expect(RFC3339Timestamp.parse("2025-01-01T10:00:00.5Z") == Self.tenUTC.addingTimeInterval(0.5))
+        let micro = try #require(RFC3339Timestamp.parse("2025-01-01T12:00:00.123456+02:00"))
+        #expect(abs(micro.timeIntervalSince(Self.tenUTC) - 0.123456) < 1e-6)
+        #expect(RFC3339Timestamp.parse("2025-01-01T10:00:00.000000001Z") != nil)
+    }
+
+    @Test("Calendar edge cases")
+    func calendar() {
+        #expect(RFC3339Timestamp.parse("2024-02-29T00:00:00Z") == Date(timeIntervalSince1970: 1_709_164_800))
+        #expect(RFC3339Timestamp.parse("2000-02-29T00:00:00Z") != nil)
+        #expect(RFC3339Timestamp.parse("1969-12-31T23:59:59Z") == Date(timeIntervalSince1970: -1))
+        #expect(RFC3339Timestamp.parse("1970-01-01T00:00:00Z") == Date(timeIntervalSince1970: 0))
+    }
+
+    @Test("Rejected inputs", arguments: [
+        "2025-01-01T10:00:00",          // no offset
+        "2025-01-01 10:00:00Z",         // space instead of T
+        "2025-01-01",                   // date only
+        "10:00:00Z",                    // time only
+        "garbage", "", "2025-01-01T10:00:00ZZ", "2025-01-01T10:00:00+02", "2025-01-01T10:00:00+2:00",
+        "2025-01-01T10:00:00+0200", "2025-01-01T10:00:00.Z", "2025-1-01T10:00:00Z", "+2025-01-01T10:00:00Z",
+        "2025-13-01T10:00:00Z", "2025-02-29T10:00:00Z", "1900-02-29T10:00:00Z", "2025-04-31T10:00:00Z",
+        "2025-01-00T10:00:00Z", "2025-01-01T24:00:00Z", "2025-01-01T10:60:00Z", "2025-01-01T23:59:60Z",
+        "2025-01-01T10:00:00+24:00", "2025-01-01T10:00:00+02:60", "２０２５-01-01T10:00:00Z",
+    ])
+    func rejected(text: String) {
+        #expect(RFC3339Timestamp.parse(text) == nil)
+        #expect(!JSONStringFormat.dateTime.accepts(text))
+    }
+
+    @Test("Formatting is UTC, with fraction only when present")
+    func formatting() {
+        #expect(RFC3339Timestamp.format(Self.tenUTC) == "2025-01-01T10:00:00Z")
+        #expect(RFC3339Timestamp.format(Self.tenUTC.addingTimeInterval(0.25)) == "2025-01-01T10:00:00.25Z")
+        #expect(RFC3339Timestamp.format(Date(timeIntervalSince1970: -0.5)) == "1969-12-31T23:59:59.5Z")
+        #expect(RFC3339Timestamp.format(Date(timeIntervalSince1970: 951_782_400)) == "2000-02-29T00:00:00Z")
+    }
+
+    @Test("Format then parse returns the same instant", arguments: [
+        "2025-03-14T09:30:00+02:00", "1999-12-31T23:59:59.999-01:00", "2024-02-29T12:00:00.000001Z",
+    ])
+    func roundTrip(text: String) throws {
+        let date = try #require(RFC3339Timestamp.parse(text))
+        let again = try #require(RFC3339Timestamp.parse(RFC3339Timestamp.format(date)))
+        #expect(abs(again.timeIntervalSince(date)) < 1e-6)
+    }
+}
