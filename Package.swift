@@ -23,11 +23,13 @@ let package = Package(
         .target(name: "HTTPServer", path: "Sources/HTTPServer"),
         .target(name: "LocalBroker", dependencies: ["HubLogging"], path: "Sources/LocalBroker"),
         .target(name: "Topics", path: "Topics/Sources"),
+        .target(name: "StatusIngest", dependencies: ["Topics"], path: "Sources/StatusIngest"),
         .target(name: "HubRuntime", dependencies: ["Kafka", "Topics", "HTTPServer", "HubLogging"], path: "Sources/HubRuntime"),
         .executableTarget(name: "hub", dependencies: ["HubRuntime", "Kafka", "Topics", "HubLogging", "LocalBroker"], path: "Sources/hub"),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "Topics", "HubLogging", "HubRuntime", "LocalBroker"], path: "Tests/KafkaTests"),
         .testTarget(name: "TopicsTests", dependencies: ["Topics"], path: "Tests/TopicsTests"),
         .testTarget(name: "HubRuntimeTests", dependencies: ["HubRuntime", "HubLogging", "Kafka", "Topics", "LocalBroker"], path: "Tests/HubRuntimeTests"),
+        .testTarget(name: "StatusIngestTests", dependencies: ["StatusIngest", "Topics"], path: "Tests/StatusIngestTests"),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"], path: "Tests/HTTPServerTests"),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,82 @@
+import Foundation
+
+/// A case's current state as `status.current` holds it (compacted by
+/// `<AGENCY>/<caseId>`): where it is, how long each step took, and how it
+/// stands against the catalogue's expected and legal-maximum durations.
+/// It carries no personal data: the client stays in `status.history`.
+public struct CaseState: Codable, Sendable, Hashable {
+    public var agency: String
+    public var caseId: String
+    public var serviceId: String
+    public var channel: StatusChannel
+    public var status: CaseStatus
+    public var step: String?
+    /// 1 for the first pass; a reopened case counts up.
+    public var iteration: Int
+    /// When the first event of the case happened.
+    public var openedAt: Date
+    /// When the latest applied event happened.
+    public var lastEventAt: Date
+    public var lastEventId: UUID
+    /// Time in each step (or status, where the agency names no step), in order of first entry.
+    public var periods: [StepPeriod]
+    /// Seconds from the first event to the latest one.
+    public var elapsedSeconds: Double
+    public var expectedDays: Double?
+    public var legalMaximumDays: Double?
+    /// Elapsed time exceeds the legal maximum.
+    public var slaBreached: Bool
+    /// Expected seconds still to go, from the catalogue's step and total
+    /// durations; 0 once closed, nil where the catalogue gives no durations.
+    public var forecastRemainingSeconds: Double?
+    /// Recent event ids, so a repeated event is recognised after a restart.
+    public var recentEventIds: [UUID]
+
+    public init(agency: String, caseId: String, serviceId: String, channel: StatusChannel, status: CaseStatus,
+                step: String?, iteration: Int, openedAt: Date, lastEventAt: Date, lastEventId: UUID,
+                periods: [StepPeriod], elapsedSeconds: Double, expectedDays: Double?, legalMaximumDays: Double?,
+                slaBreached: Bool, forecastRemainingSeconds: Double?, recentEventIds: [UUID]) {
+        self.agency = agency
+        self.caseId = caseId
+        self.serviceId = serviceId
+        self.channel = channel
+        self.status = status
+        self.step = step
+        self.iteration = iteration
+        self.openedAt = openedAt
+        self.lastEventAt = lastEventAt
+        self.lastEventId = lastEventId
+        self.periods = periods
+        self.elapsedSeconds = elapsedSeconds
+        self.expectedDays = expectedDays
+        self.legalMaximumDays = legalMaximumDays
+        self.slaBreached = slaBreached
+        self.forecastRemainingSeconds = forecastRemainingSeconds
+        self.recentEventIds = recentEventIds
+    }
+
+    public var kafkaKey: String { "\(agency)/\(caseId)" }
+
+    /// Total seconds spent per step key, summed over iterations.
+    public var secondsPerStep: [String: Double] {
+        periods.reduce(into: [:]) { $0[$1.key, default: 0] += $1.seconds }
+    }
+}
+
+/// One stay in a step: entered at one event, left at the next.
+public struct StepPeriod: Codable, Sendable, Hashable {
+    /// The step code, or the status name where no step is given.
+    public var key: String
+    public var status: CaseStatus
+    public var enteredAt: Date
+    public var leftAt: Date?
+
+    public init(key: String, status: CaseStatus, enteredAt: Date, leftAt: Date? = nil) {
+        self.key = key
+        self.status = status
+        self.enteredAt = enteredAt
+        self.leftAt = leftAt
+    }
+
+    public var seconds: Double { leftAt.map { $0.timeIntervalSince(enteredAt) } ?? 0 }
+}
