@@ -55,6 +55,11 @@ public final class KafkaConsumer: Sendable {
         await core.take(max: max)
     }
 
+    /// Up to `max` ready records, or an empty batch after `timeout` with none.
+    public func nextBatch(max: Int, timeout: Duration) async -> [KafkaConsumerRecord] {
+        await core.take(max: max, timeout: timeout)
+    }
+
     /// The records as an async sequence that ends when the consumer stops fetching.
     public var records: KafkaConsumerRecords { KafkaConsumerRecords(consumer: self) }
 

@@ -53,6 +53,10 @@ enum Usage {
       produce TOPIC [VALUE]   send one record (or one per stdin line) with --key and --header k=v
       consume TOPIC           print records with their headers (--group, --count, --timeout, --from-beginning)
       relay --from A --to B   transactional consume -> produce stage (what every service's Kafka shell is)
+      catalogue load FILE|list
+                              publish the service catalogue, or list it
+      ingest                  run status ingestion alone
+      status show AGENCY/CASE the case's current state and time per step
       bench passthrough       consume -> produce throughput beside a kcat pipe (--records N, --json)
 
     Configuration: a file of `key = value` lines (--config or HUB_CONFIG) and HUB_* environment variables;

@@ -2,6 +2,7 @@ import Foundation
 import HubLogging
 import HubRuntime
 import Kafka
+import StatusIngestService
 
 /// `hub up`: the whole hub on one machine. With no Kafka configured it
 /// starts the local broker on 127.0.0.1:9092, creates every declared topic
@@ -25,6 +26,11 @@ enum UpCommand {
         if !failed.isEmpty { throw UsageError("topics could not be created: \(failed.keys.sorted().joined(separator: ", "))") }
         logger.info("topics ready", ["created": String(outcome.values.filter { $0 == .created }.count), "declared": String(outcome.count)])
 
+        if broker != nil, let sample = CataloguePublisher.sampleFile() {
+            // A fresh local broker is empty: give it the sample catalogue.
+            let count = try await CataloguePublisher.publish(file: sample, client: client, logger: logger)
+            logger.info("sample catalogue loaded", ["services": String(count)])
+        }
         let metrics = MetricsRegistry()
         let readiness = Readiness()
         let port = try arguments.value("http-port").map { guard let p = Int($0) else { throw UsageError("--http-port must be a number") }; return p }
@@ -34,7 +40,7 @@ enum UpCommand {
         metrics.set("hub_info", 1, labels: ["version": VersionCommand.hubVersion, "librdkafka": KafkaLibrary.versionString],
                     help: "Build information.")
         // Services register here as they are built (status ingestion, notifications, lookups, dead letters).
-        let services: [any HubService] = [ops]
+        let services: [any HubService] = [ops, StatusCommands.makeIngest(client: client, context: context, metrics: metrics, readiness: readiness)]
         logger.notice("hub is up", ["bootstrap": client["bootstrap.servers"] ?? "", "http": "http://\(context.configuration["http.host"]!):\(ops.port)",
                                     "hint": "HUB_BOOTSTRAP_SERVERS=\(client["bootstrap.servers"] ?? "") hub consume TOPIC"])
         try await ServiceGroup(services: services, logger: logger).run()

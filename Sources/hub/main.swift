@@ -21,6 +21,9 @@ func runCommand(_ words: [String]) async throws {
     case "consume": try await ClientCommands.consume(rest)
     case "relay": try await ClientCommands.relay(rest)
     case "bench": try await BenchCommand.run(rest)
+    case "catalogue": try await StatusCommands.catalogue(rest)
+    case "ingest": try await StatusCommands.ingest(rest)
+    case "status": try await StatusCommands.status(rest)
     default: throw UsageError("unknown command '\(command)'\n\n\(Usage.main)")
     }
 }

@@ -18,6 +18,7 @@ final class ConsumerCore: @unchecked Sendable {
     private let state: Mutex<State>
 
     private struct Waiter {
+        var id: UInt64 = 0
         let max: Int
         let continuation: CheckedContinuation<[KafkaConsumerRecord], Never>
     }
@@ -26,6 +27,7 @@ final class ConsumerCore: @unchecked Sendable {
         var buffer: [KafkaConsumerRecord] = []
         var head = 0
         var waiter: Waiter?
+        var nextWaiterID: UInt64 = 0
         var stopped = false
         var assignment: Set<KafkaTopicPartition> = []
         /// Highest offset handed to the application, per partition.
@@ -77,6 +79,31 @@ final class ConsumerCore: @unchecked Sendable {
                 return state.waiter
             }
             waiter?.continuation.resume(returning: [])
+        }
+    }
+
+    /// Like `take`, but returns an empty batch once `timeout` passes with
+    /// nothing ready. Records are only ever removed by the waiter that gets
+    /// them, so an expiring wait cannot lose any.
+    func take(max: Int, timeout: Duration) async -> [KafkaConsumerRecord] {
+        await withCheckedContinuation { continuation in
+            let outcome: (ready: [KafkaConsumerRecord]?, id: UInt64) = state.withLock { state in
+                let batch = popReady(&state, max: max)
+                if !batch.isEmpty || state.stopped { return (batch, 0) }
+                state.nextWaiterID += 1
+                state.waiter = Waiter(id: state.nextWaiterID, max: max, continuation: continuation)
+                return (nil, state.nextWaiterID)
+            }
+            if let ready = outcome.ready { continuation.resume(returning: ready); return }
+            Task { [self] in
+                try? await Task.sleep(for: timeout)
+                let expired: Waiter? = state.withLock { state in
+                    guard let waiter = state.waiter, waiter.id == outcome.id else { return nil }
+                    state.waiter = nil
+                    return waiter
+                }
+                expired?.continuation.resume(returning: [])
+            }
         }
     }
 

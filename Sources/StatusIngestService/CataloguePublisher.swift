@@ -1,0 +1,35 @@
+import Foundation
+import HubLogging
+import Kafka
+import StatusIngest
+import Topics
+
+/// Publishes a catalogue file to `catalogue.services`, one record per
+/// service keyed by its id; the topic is compacted, so a reload replaces.
+public enum CataloguePublisher {
+    public static func publish(file: URL, client: KafkaClientProperties, logger: Logger) async throws -> Int {
+        let catalogue = try ServiceCatalogue.load(contentsOf: file)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let records = try catalogue.services.values.sorted { $0.serviceId < $1.serviceId }.map { definition in
+            KafkaProducerRecord(topic: HubTopics.catalogueServices.name, key: Array(definition.serviceId.utf8),
+                                value: Array(try encoder.encode(definition)))
+        }
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: client), logger: logger)
+        _ = try await producer.sendAll(records)
+        await producer.close()
+        return records.count
+    }
+
+    /// The catalogue shipped with the hub, found from the working directory up.
+    public static func sampleFile(from start: String = FileManager.default.currentDirectoryPath) -> URL? {
+        var directory = URL(fileURLWithPath: start)
+        while true {
+            let candidate = directory.appendingPathComponent("Topics/samples/catalogue.json")
+            if FileManager.default.fileExists(atPath: candidate.path) { return candidate }
+            let parent = directory.deletingLastPathComponent()
+            if parent.path == directory.path { return nil }
+            directory = parent
+        }
+    }
+}

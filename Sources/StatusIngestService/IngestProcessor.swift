@@ -1,0 +1,136 @@
+import Foundation
+import HubRuntime
+import Kafka
+import StatusIngest
+import Topics
+
+/// Turns one input record into the records it causes, through the pure
+/// core: history and current state for a placed event, quarantine for one
+/// that cannot be placed, a dead letter for one that cannot be read.
+final class IngestProcessor: @unchecked Sendable {
+    static let service = "status-ingest"
+    private let lock = NSLock()
+    private var core: StatusIngestCore
+    private let maxEventBytes: Int
+    private let metrics: MetricsRegistry
+    private let hubVersion: String
+
+    init(core: StatusIngestCore, maxEventBytes: Int, metrics: MetricsRegistry, hubVersion: String) {
+        self.core = core
+        self.maxEventBytes = maxEventBytes
+        self.metrics = metrics
+        self.hubVersion = hubVersion
+    }
+
+    func upsertService(_ definition: ServiceDefinition) {
+        lock.lock()
+        core.catalogue.upsert(definition)
+        lock.unlock()
+    }
+
+    func restore(_ states: [CaseState]) {
+        lock.lock()
+        for state in states { core.restore(state) }
+        lock.unlock()
+    }
+
+    var caseCount: Int { lock.lock(); defer { lock.unlock() }; return core.cases.count }
+
+    func process(_ record: KafkaConsumerRecord) throws -> [KafkaProducerRecord] {
+        let agencyLabel = HubTopics.statusEvents.agencyCode(in: record.topic) ?? "unknown"
+        count("hub_status_events_in_total", agency: agencyLabel)
+        let event: StatusEvent
+        switch StatusEventIntake.read(topic: record.topic, key: record.keyString, value: record.value, maxBytes: maxEventBytes) {
+        case .failure(let rejection):
+            count("hub_status_events_deadlettered_total", agency: agencyLabel, extra: ["reason": rejection.code])
+            return [failureRecord(record, to: HubTopics.hubDeadLetter.name, errorClass: "permanent", stage: "intake",
+                                  code: rejection.code, message: rejection.message, path: rejection.path)]
+        case .success(let read): event = read
+        }
+        lock.lock()
+        let outcome = core.ingest(event)
+        lock.unlock()
+        let labels = ["agency": event.agency, "service": event.serviceId]
+        switch outcome {
+        case .duplicate:
+            metrics.increment("hub_status_events_duplicate_total", labels: labels, help: "Repeated event ids, counted and dropped.")
+            return []
+        case .quarantined(let reason):
+            metrics.increment("hub_status_events_quarantined_total", labels: labels.merging(["reason": reason.code.rawValue]) { $1 },
+                              help: "Events kept aside until the catalogue or the case can place them.")
+            return [failureRecord(record, to: HubTopics.statusQuarantine.name, errorClass: "quarantine", stage: "placement",
+                                  code: reason.code.rawValue, message: reason.message, path: "$")]
+        case .recordedLate:
+            metrics.increment("hub_status_events_late_total", labels: labels, help: "Events older than their case's latest: history only.")
+            return [try history(event, from: record)]
+        case .accepted(let state, _):
+            metrics.increment("hub_status_events_accepted_total", labels: labels, help: "Events that moved a case.")
+            if state.slaBreached {
+                metrics.increment("hub_status_sla_breaches_total", labels: labels, help: "Accepted events of cases past their legal maximum.")
+            }
+            return [try history(event, from: record), try current(state, event: event, from: record)]
+        }
+    }
+
+    private func count(_ name: String, agency: String, extra: [String: String] = [:]) {
+        metrics.increment(name, labels: ["agency": agency].merging(extra) { $1 },
+                          help: name.contains("deadlettered") ? "Records that could not be read as status events." : "Records read from status.events.<AGENCY>.")
+    }
+
+    /// The incoming envelope when the agency sent one, else one made from the event.
+    private func envelope(for event: StatusEvent, from record: KafkaConsumerRecord) -> RecordEnvelope {
+        let pairs = record.headers.compactMap { header in header.stringValue.map { (key: header.key, value: $0) } }
+        let incoming = try? RecordEnvelope(headers: pairs)
+        return RecordEnvelope(schema: StatusEvent.schema, source: "hub/\(Self.service)", eventId: event.eventId,
+                              correlationId: incoming?.correlationId, causationId: incoming?.eventId.uuidString.lowercased(),
+                              traceparent: incoming?.traceparent.child() ?? .fresh())
+    }
+
+    private func history(_ event: StatusEvent, from record: KafkaConsumerRecord) throws -> KafkaProducerRecord {
+        KafkaProducerRecord(topic: HubTopics.statusHistory.name, key: Array(event.kafkaKey.utf8),
+                            value: Array(try TopicValueCodec.encode(event)),
+                            headers: envelope(for: event, from: record).headers().map { KafkaHeader(key: $0.key, string: $0.value) })
+    }
+
+    private func current(_ state: CaseState, event: StatusEvent, from record: KafkaConsumerRecord) throws -> KafkaProducerRecord {
+        var headers = envelope(for: event, from: record)
+        headers.schema = SchemaReference(id: "case-state", version: 1)
+        headers.eventId = UUID()
+        return KafkaProducerRecord(topic: HubTopics.statusCurrent.name, key: Array(state.kafkaKey.utf8),
+                                   value: Array(try CaseStateCodec.encode(state)),
+                                   headers: headers.headers().map { KafkaHeader(key: $0.key, string: $0.value) })
+    }
+
+    private func failureRecord(_ record: KafkaConsumerRecord, to topic: String, errorClass: String, stage: String,
+                               code: String, message: String, path: String) -> KafkaProducerRecord {
+        let now = ISO8601DateFormatter().string(from: Date())
+        let added: [(String, String)] = [
+            (FailureHeaderName.topic, record.topic), (FailureHeaderName.partition, String(record.partition)),
+            (FailureHeaderName.offset, String(record.offset)),
+            (FailureHeaderName.timestamp, record.timestampMilliseconds.map(String.init) ?? ""),
+            (FailureHeaderName.service, Self.service), (FailureHeaderName.stage, stage),
+            (FailureHeaderName.errorClass, errorClass), (FailureHeaderName.code, code),
+            (FailureHeaderName.message, message), (FailureHeaderName.path, path), (FailureHeaderName.attempts, "1"),
+            (FailureHeaderName.firstFailure, now), (FailureHeaderName.lastFailure, now), (FailureHeaderName.hubVersion, hubVersion),
+        ]
+        return KafkaProducerRecord(topic: topic, partition: nil, key: record.key, value: record.value,
+                                   headers: record.headers + added.map { KafkaHeader(key: $0.0, string: $0.1) },
+                                   timestampMilliseconds: record.timestampMilliseconds)
+    }
+}
+
+/// JSON for `status.current`: sorted keys, RFC 3339 times.
+enum CaseStateCodec {
+    static func encode(_ state: CaseState) throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        encoder.dateEncodingStrategy = .iso8601
+        return try encoder.encode(state)
+    }
+
+    static func decode(_ data: Data) throws -> CaseState {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return try decoder.decode(CaseState.self, from: data)
+    }
+}

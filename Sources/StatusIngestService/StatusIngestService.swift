@@ -1,0 +1,79 @@
+import Foundation
+import HubLogging
+import HubRuntime
+import Kafka
+import StatusIngest
+import Topics
+
+/// Status ingestion's Kafka shell: reads every `status.events.<AGENCY>`
+/// topic by pattern and, in one transaction with the input offsets, writes
+/// what the core decides. Before its first record it loads the catalogue
+/// and the cases' current states from their compacted topics, and it keeps
+/// following the catalogue so quarantined events can be placed on replay.
+public final class StatusIngestService: HubService {
+    public let name = "status-ingest"
+    private let client: KafkaClientProperties
+    private let instance: String
+    private let metrics: MetricsRegistry
+    private let readiness: Readiness?
+    private let logger: Logger
+    private let maxEventBytes: Int
+    private let hubVersion: String
+
+    public init(client: KafkaClientProperties, instance: String, metrics: MetricsRegistry, readiness: Readiness?,
+                logger: Logger, maxEventBytes: Int = 65_536, hubVersion: String) {
+        self.client = client
+        self.instance = instance
+        self.metrics = metrics
+        self.readiness = readiness
+        self.logger = logger.named("status-ingest")
+        self.maxEventBytes = maxEventBytes
+        self.hubVersion = hubVersion
+    }
+
+    public func run(shutdown: ShutdownSignal) async throws {
+        let catalogue = try await Self.loadCatalogue(client: client, logger: logger)
+        let states = try await TopicSnapshot.latestByKey(topic: HubTopics.statusCurrent.name, client: client, logger: logger)
+            .values.compactMap { try? CaseStateCodec.decode(Data($0)) }
+        let processor = IngestProcessor(core: StatusIngestCore(catalogue: catalogue), maxEventBytes: maxEventBytes,
+                                        metrics: metrics, hubVersion: hubVersion)
+        processor.restore(states)
+        logger.info("loaded", ["services": String(catalogue.services.count), "cases": String(states.count)])
+
+        let follower = Task { [client, logger] in await Self.followCatalogue(client: client, logger: logger, processor: processor, shutdown: shutdown) }
+        defer { follower.cancel() }
+        let stage = TransactionalStage(
+            name: name, client: client, groupID: "hub-status-ingest", transactionalID: "\(instance)-status-ingest",
+            subscription: .pattern(HubTopics.statusEvents.subscriptionPattern), metrics: metrics, readiness: readiness,
+            logger: logger,
+            configureConsumer: { $0.client["topic.metadata.refresh.interval.ms"] = "5000" }
+        ) { record in try processor.process(record) }
+        try await stage.run(shutdown: shutdown)
+    }
+
+    static func loadCatalogue(client: KafkaClientProperties, logger: Logger) async throws -> ServiceCatalogue {
+        let values = try await TopicSnapshot.latestByKey(topic: HubTopics.catalogueServices.name, client: client, logger: logger)
+        return ServiceCatalogue(values.values.compactMap { try? JSONDecoder().decode(ServiceDefinition.self, from: Data($0)) })
+    }
+
+    /// Applies catalogue changes published while the service runs.
+    static func followCatalogue(client: KafkaClientProperties, logger: Logger, processor: IngestProcessor, shutdown: ShutdownSignal) async {
+        var configuration = KafkaConsumerConfiguration(client: client, groupID: "hub-catalogue-follow-\(UUID().uuidString.prefix(8))")
+        configuration.enableAutoCommit = false
+        configuration.startFromEarliest = false
+        configuration.revokeGraceMilliseconds = 0
+        guard let consumer = try? KafkaConsumer(configuration: configuration, subscription: .topics([HubTopics.catalogueServices.name]),
+                                                logger: logger) else { return }
+        while !shutdown.isTriggered && !Task.isCancelled {
+            for record in await consumer.nextBatch(max: 100, timeout: .seconds(1)) {
+                guard let value = record.value, let definition = try? JSONDecoder().decode(ServiceDefinition.self, from: Data(value)) else {
+                    logger.warning("unreadable catalogue record skipped", ["offset": String(record.offset)])
+                    continue
+                }
+                processor.upsertService(definition)
+                logger.info("catalogue updated", ["service": definition.serviceId])
+            }
+        }
+        await consumer.close()
+    }
+}

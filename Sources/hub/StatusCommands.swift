@@ -1,0 +1,88 @@
+import Foundation
+import HubLogging
+import HubRuntime
+import Kafka
+import StatusIngest
+import StatusIngestService
+import Topics
+
+/// `hub catalogue`, `hub ingest` and `hub status`: status ingestion from the command line.
+enum StatusCommands {
+    static let catalogueHelp = """
+    Usage: hub catalogue load FILE     publish service definitions (a JSON array) to catalogue.services
+           hub catalogue list          the services the hub knows
+    """
+
+    static func catalogue(_ words: [String]) async throws {
+        let arguments = try Arguments(words, valued: ["config"], switches: [])
+        if arguments.has("help") || arguments.positionals.isEmpty { print(catalogueHelp); return }
+        let context = try HubContext(arguments: arguments)
+        let client = try context.requireKafka()
+        switch arguments.positionals[0] {
+        case "load":
+            guard arguments.positionals.count > 1 else { throw UsageError("catalogue load needs a FILE") }
+            let count = try await CataloguePublisher.publish(file: URL(fileURLWithPath: arguments.positionals[1]), client: client, logger: context.logger)
+            print("published \(count) services to \(HubTopics.catalogueServices.name)")
+        case "list":
+            let values = try await TopicSnapshot.latestByKey(topic: HubTopics.catalogueServices.name, client: client, logger: context.logger)
+            for (id, value) in values.sorted(by: { $0.key < $1.key }) {
+                let definition = try? JSONDecoder().decode(ServiceDefinition.self, from: Data(value))
+                print("\(id.padding(toLength: 16, withPad: " ", startingAt: 0)) \(definition?.ownerAgency ?? "?")  \(definition?.names.en ?? definition?.names.lv ?? "(unreadable)")")
+            }
+        default:
+            throw UsageError("unknown catalogue command\n\(catalogueHelp)")
+        }
+    }
+
+    static let ingestHelp = """
+    Usage: hub ingest [--http-port P]
+    Runs status ingestion alone: status.events.<AGENCY> -> status.history, status.current, status.quarantine, hub.deadletter.
+    """
+
+    static func ingest(_ words: [String]) async throws {
+        let arguments = try Arguments(words, valued: ["config", "http-port"], switches: [])
+        if arguments.has("help") { print(ingestHelp); return }
+        let context = try HubContext(arguments: arguments)
+        let metrics = MetricsRegistry(), readiness = Readiness()
+        var services: [any HubService] = [makeIngest(client: try context.requireKafka(), context: context, metrics: metrics, readiness: readiness)]
+        if let port = arguments.value("http-port").flatMap(Int.init) {
+            let ops = OpsHTTPService(host: context.configuration["http.host"]!, port: port, metrics: metrics, readiness: readiness)
+            try ops.bind()
+            services.insert(ops, at: 0)
+        }
+        try await ServiceGroup(services: services, logger: context.logger).run()
+    }
+
+    static func makeIngest(client: KafkaClientProperties, context: HubContext, metrics: MetricsRegistry, readiness: Readiness) -> StatusIngestService {
+        StatusIngestService(client: client, instance: context.configuration["hub.instance"]!, metrics: metrics, readiness: readiness,
+                            logger: context.logger, hubVersion: VersionCommand.hubVersion)
+    }
+
+    static let statusHelp = """
+    Usage: hub status show AGENCY/CASE_ID [--json]
+    The case's current state with time per step, from status.current.
+    """
+
+    static func status(_ words: [String]) async throws {
+        let arguments = try Arguments(words, valued: ["config"], switches: ["json"])
+        guard !arguments.has("help"), arguments.positionals.count == 2, arguments.positionals[0] == "show" else { print(statusHelp); return }
+        let context = try HubContext(arguments: arguments)
+        let key = arguments.positionals[1]
+        let values = try await TopicSnapshot.latestByKey(topic: HubTopics.statusCurrent.name, client: try context.requireKafka(), logger: context.logger)
+        guard let value = values[key] else { throw UsageError("no case \(key) in \(HubTopics.statusCurrent.name)") }
+        if arguments.has("json") { print(String(decoding: value, as: UTF8.self)); return }
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        let state = try decoder.decode(CaseState.self, from: Data(value))
+        print("case \(state.kafkaKey)  service \(state.serviceId)  channel \(state.channel.rawValue)")
+        print("status \(state.status.rawValue)\(state.step.map { " (step \($0))" } ?? "")  iteration \(state.iteration)")
+        print("elapsed \(days(state.elapsedSeconds))  expected \(state.expectedDays.map { "\($0) d" } ?? "-")  legal maximum \(state.legalMaximumDays.map { "\($0) d" } ?? "-")\(state.slaBreached ? "  SLA BREACHED" : "")")
+        if let forecast = state.forecastRemainingSeconds { print("forecast remaining \(days(forecast))") }
+        print("steps:")
+        for period in state.periods {
+            print("  \(period.key.padding(toLength: 20, withPad: " ", startingAt: 0)) \(period.status.rawValue.padding(toLength: 20, withPad: " ", startingAt: 0)) \(period.leftAt == nil ? "ongoing" : days(period.seconds))")
+        }
+    }
+
+    static func days(_ seconds: Double) -> String { String(format: "%.1f d", seconds / 86_400) }
+}

@@ -1,0 +1,139 @@
+import Foundation
+import HubLogging
+import HubRuntime
+import Kafka
+import LocalBroker
+import StatusIngest
+import StatusIngestService
+import Testing
+import Topics
+
+/// The service against the real broker, fed by kcat (a client no one here
+/// wrote): every input ends in exactly one of history, quarantine, dead
+/// letter or the duplicate count, and status.current matches the events.
+@Suite("Status ingestion against the real broker", .serialized)
+struct StatusIngestServiceTests {
+    @Test("a scripted day: duplicates, late, unknown, illegal and malformed events each end in their place")
+    func scriptedDay() async throws {
+        let agency = "T" + UUID().uuidString.prefix(6).uppercased().replacingOccurrences(of: "-", with: "")
+        let client = KafkaClientProperties(bootstrapServers: IngestTestKafka.bootstrap)
+        let logger = Logger(component: "test", threshold: .warning)
+        let eventsTopic = "status.events.\(agency)"
+        let admin = try KafkaAdmin(client: client, logger: logger)
+        _ = try await admin.createTopics([eventsTopic, HubTopics.statusHistory.name, HubTopics.statusCurrent.name,
+                                          HubTopics.statusQuarantine.name, HubTopics.catalogueServices.name, HubTopics.hubDeadLetter.name]
+            .map { KafkaTopicSpecification(name: $0, partitions: 3) })
+        await admin.close()
+
+        let service = ServiceDefinition(
+            serviceId: "\(agency)-SVC", ownerAgency: agency, names: LocalizedText(lv: "Pakalpojums", en: "Service"),
+            steps: [ServiceStep(code: "a", names: LocalizedText(lv: "A"), expectedDays: 2),
+                    ServiceStep(code: "b", names: LocalizedText(lv: "B"), expectedDays: 3)],
+            expectedDays: 5, legalMaximumDays: 10,
+            notifications: [TransitionNotice(status: .completed, messageClass: .official)])
+        let catalogueFile = URL(fileURLWithPath: NSTemporaryDirectory() + "catalogue-\(agency).json")
+        try JSONEncoder().encode([service]).write(to: catalogueFile)
+        #expect(try await CataloguePublisher.publish(file: catalogueFile, client: client, logger: logger) == 1)
+
+        let metrics = MetricsRegistry()
+        let ingest = StatusIngestService(client: client, instance: "test-\(agency)", metrics: metrics, readiness: nil,
+                                         logger: logger, hubVersion: "test")
+        let shutdown = ShutdownSignal()
+        let running = Task { try await ingest.run(shutdown: shutdown) }
+
+        func json(_ id: String, _ caseId: String, _ status: String, day: Int, step: String? = nil,
+                  service: String? = nil, claimedAgency: String? = nil) -> String {
+            let stepField = step.map { #","step":"\#($0)""# } ?? ""
+            return #"{"eventId":"\#(id)","caseId":"\#(caseId)","agency":"\#(claimedAgency ?? agency)","serviceId":"\#(service ?? "\(agency)-SVC")","channel":"eservice","status":"\#(status)","occurredAt":"2025-03-0\#(day)T10:00:00+02:00"\#(stepField)}"#
+        }
+        let ids = (0..<12).map { _ in UUID().uuidString.lowercased() }
+        let lines = [
+            "\(agency)/C1|" + json(ids[1], "C1", "submitted", day: 1, step: "a"),          // accepted
+            "\(agency)/C1|" + json(ids[1], "C1", "submitted", day: 1, step: "a"),          // duplicate
+            "\(agency)/C1|" + json(ids[3], "C1", "in_progress", day: 3, step: "b"),        // accepted
+            "\(agency)/C1|" + json(ids[4], "C1", "accepted", day: 2, step: "a"),           // late: history only
+            "\(agency)/C1|" + json(ids[5], "C1", "completed", day: 4, step: "b"),          // accepted
+            "\(agency)/C1|" + json(ids[6], "C1", "in_progress", day: 5, step: "b"),        // illegal: quarantine
+            "\(agency)/C2|" + json(ids[7], "C2", "submitted", day: 1, service: "NOPE"),    // unknown service: quarantine
+            "\(agency)/C3|" + json(ids[8], "C3", "submitted", day: 1, step: "zzz"),        // unknown step: quarantine
+            "\(agency)/C5|{not json",                                                     // dead letter
+            "\(agency)/C6|" + json(ids[10], "C6", "submitted", day: 1, claimedAgency: "VID"), // agency mismatch: dead letter
+            "\(agency)/C4|" + json(ids[11], "C4", "submitted", day: 1),                   // minimal: accepted
+        ]
+        try kcatProduce(lines, topic: eventsTopic)
+
+        let history = try await collectOutputs(HubTopics.statusHistory.name, client: client, keyPrefix: "\(agency)/", count: 5)
+        let quarantine = try await collectOutputs(HubTopics.statusQuarantine.name, client: client, keyPrefix: "\(agency)/", count: 3)
+        let deadLetters = try await collectOutputs(HubTopics.hubDeadLetter.name, client: client, keyPrefix: "\(agency)/", count: 2)
+        let current = try await TopicSnapshot.latestByKey(topic: HubTopics.statusCurrent.name, client: client, logger: logger)
+        shutdown.trigger()
+        try await running.value
+
+        #expect(Set(history.compactMap { eventId(of: $0) }) == Set([ids[1], ids[3], ids[4], ids[5], ids[11]]))
+        #expect(history.count == 5, "the duplicate is not written")
+        #expect(Set(quarantine.compactMap { $0.headers.string(FailureHeaderName.code) })
+                == ["illegal_transition", "unknown_service", "unknown_step"])
+        #expect(Set(deadLetters.compactMap { $0.headers.string(FailureHeaderName.code) }) == ["invalid_json", "agency_mismatch"])
+        #expect(deadLetters.allSatisfy { $0.headers.string(FailureHeaderName.topic) == eventsTopic })
+        #expect(metrics.value("hub_status_events_duplicate_total", labels: ["agency": agency, "service": "\(agency)-SVC"]) == 1)
+
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        let case1 = try decoder.decode(CaseState.self, from: Data(try #require(current["\(agency)/C1"])))
+        #expect(case1.status == .completed)
+        #expect(case1.secondsPerStep["a"] == 2.0 * 86_400)
+        #expect(case1.secondsPerStep["b"] == 1.0 * 86_400)
+        #expect(case1.elapsedSeconds == 3.0 * 86_400)
+        let case4 = try decoder.decode(CaseState.self, from: Data(try #require(current["\(agency)/C4"])))
+        #expect(case4.status == .submitted)
+        #expect(current["\(agency)/C2"] == nil)
+    }
+}
+
+func eventId(of record: KafkaConsumerRecord) -> String? {
+    guard let value = record.value, let object = try? JSONSerialization.jsonObject(with: Data(value)) as? [String: Any] else { return nil }
+    return (object["eventId"] as? String)?.lowercased()
+}
+
+func kcatProduce(_ lines: [String], topic: String) throws {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/kcat")
+    process.arguments = ["-b", IngestTestKafka.bootstrap, "-P", "-t", topic, "-K", "|"]
+    let input = Pipe()
+    process.standardInput = input
+    try process.run()
+    input.fileHandleForWriting.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+    try input.fileHandleForWriting.close()
+    process.waitUntilExit()
+    #expect(process.terminationStatus == 0)
+}
+
+/// Reads `topic` from the start until `count` records with keys under `keyPrefix` arrived (or 60 s).
+func collectOutputs(_ topic: String, client: KafkaClientProperties, keyPrefix: String, count: Int) async throws -> [KafkaConsumerRecord] {
+    var configuration = KafkaConsumerConfiguration(client: client, groupID: "check-\(UUID().uuidString.prefix(8))")
+    configuration.sessionTimeoutMilliseconds = 6_000
+    configuration.enableAutoCommit = false
+    configuration.revokeGraceMilliseconds = 0
+    let consumer = try KafkaConsumer(configuration: configuration, subscription: .topics([topic]), logger: Logger(component: "test", threshold: .error))
+    var found: [KafkaConsumerRecord] = []
+    let deadline = ContinuousClock.now + .seconds(60)
+    while found.count < count, ContinuousClock.now < deadline {
+        found += await consumer.nextBatch(max: 1_000, timeout: .milliseconds(500)).filter { $0.keyString?.hasPrefix(keyPrefix) == true }
+    }
+    // Anything extra (a duplicate) would arrive within a moment.
+    found += await consumer.nextBatch(max: 1_000, timeout: .seconds(1)).filter { $0.keyString?.hasPrefix(keyPrefix) == true }
+    await consumer.close()
+    return found
+}
+
+enum IngestTestKafka {
+    static let bootstrap: String = {
+        if let given = ProcessInfo.processInfo.environment["HUB_TEST_BOOTSTRAP"], !given.isEmpty { return given }
+        guard let binary = LocalBroker.locateBinary() else { fatalError("no broker: run 'make test' or set HUB_TEST_BOOTSTRAP") }
+        let broker = try! LocalBroker(binary: binary, logger: Logger(component: "test", threshold: .warning))
+        try! broker.start()
+        started = broker
+        return broker.bootstrapServers
+    }()
+    nonisolated(unsafe) private static var started: LocalBroker?
+}
