@@ -23,7 +23,7 @@ let package = Package(
         .target(name: "HTTPServer", path: "Sources/HTTPServer"),
         .target(name: "LocalBroker", dependencies: ["HubLogging"], path: "Sources/LocalBroker"),
         .target(name: "Topics", path: "Topics/Sources"),
-        .target(name: "StatusIngest", dependencies: ["Topics"], path: "Sources/StatusIngest"),
+        .target(name: "StatusIngest", dependencies: ["Topics", "HubLogging"], path: "Sources/StatusIngest"),
         .target(name: "StatusIngestService", dependencies: ["StatusIngest", "HubRuntime", "Kafka", "Topics", "HubLogging"], path: "Sources/StatusIngestService"),
         .target(name: "HubRuntime", dependencies: ["Kafka", "Topics", "HTTPServer", "HubLogging"], path: "Sources/HubRuntime"),
         .executableTarget(name: "hub", dependencies: ["HubRuntime", "Kafka", "Topics", "HubLogging", "LocalBroker", "StatusIngestService", "StatusIngest"], path: "Sources/hub"),

@@ -1,4 +1,5 @@
 import Foundation
+import HubLogging
 import Topics
 
 /// Turns a raw record from `status.events.<AGENCY>` into a valid event, or a
@@ -19,7 +20,8 @@ public enum StatusEventIntake {
         do {
             event = try TopicValueCodec.decode(StatusEvent.self, from: Data(value), version: StatusEvent.schema.version)
         } catch {
-            return .failure(IntakeRejection(code: error.code.rawValue, path: error.path, message: error.message))
+            // Decoder messages can quote input values: mask anything that looks like a personal code.
+            return .failure(IntakeRejection(code: error.code.rawValue, path: error.path, message: Mask.identifiers(in: error.message)))
         }
         guard event.agency == agency else {
             return .failure(IntakeRejection(code: "agency_mismatch", path: "$.agency",

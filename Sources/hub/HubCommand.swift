@@ -57,6 +57,8 @@ enum Usage {
                               publish the service catalogue, or list it
       ingest                  run status ingestion alone
       status show AGENCY/CASE the case's current state and time per step
+      report cases --from D --to D [--by service,channel,agency] [--format table|csv|json]
+                              the MK 399 case figures
       bench passthrough       consume -> produce throughput beside a kcat pipe (--records N, --json)
 
     Configuration: a file of `key = value` lines (--config or HUB_CONFIG) and HUB_* environment variables;

@@ -86,3 +86,50 @@ enum StatusCommands {
 
     static func days(_ seconds: Double) -> String { String(format: "%.1f d", seconds / 86_400) }
 }
+
+/// `hub report cases`: the MK 399 figures from status.current.
+enum ReportCommand {
+    static let help = """
+    Usage: hub report cases --from YYYY-MM-DD --to YYYY-MM-DD [--by service,channel,agency] [--format table|csv|json]
+    Cases first seen in [from, to) per group: submitted, completed, refused, withdrawn, open, median and
+    90th percentile days to completion, the catalogue's expected days, and SLA breaches.
+    """
+
+    static func run(_ words: [String]) async throws {
+        let arguments = try Arguments(words, valued: ["config", "from", "to", "by", "format"], switches: [])
+        guard !arguments.has("help"), arguments.positionals == ["cases"] else { print(help); return }
+        guard let from = arguments.value("from").flatMap(day), let to = arguments.value("to").flatMap(day) else {
+            throw UsageError("--from and --to take dates as YYYY-MM-DD\n\(help)")
+        }
+        let dimensions = try (arguments.value("by") ?? "service").split(separator: ",").map { name in
+            guard let dimension = CaseReport.Dimension(rawValue: String(name)) else { throw UsageError("--by takes service, channel and agency") }
+            return dimension
+        }
+        let context = try HubContext(arguments: arguments)
+        let values = try await TopicSnapshot.latestByKey(topic: HubTopics.statusCurrent.name, client: try context.requireKafka(), logger: context.logger)
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        let cases = values.values.compactMap { try? decoder.decode(CaseState.self, from: Data($0)) }
+        let report = CaseReport(cases: cases, from: from, to: to, by: dimensions)
+        switch arguments.value("format") ?? "table" {
+        case "csv": print(report.csv(dimensions: dimensions), terminator: "")
+        case "json":
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+            print(String(decoding: try encoder.encode(report.rows), as: UTF8.self))
+        case "table":
+            for line in report.csv(dimensions: dimensions).split(separator: "\n") {
+                print(line.split(separator: ",", omittingEmptySubsequences: false).map { String($0).padding(toLength: 14, withPad: " ", startingAt: 0) }.joined())
+            }
+        default: throw UsageError("--format is table, csv or json")
+        }
+    }
+
+    static func day(_ text: String) -> Date? {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd"
+        return formatter.date(from: text)
+    }
+}

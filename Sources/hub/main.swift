@@ -24,6 +24,7 @@ func runCommand(_ words: [String]) async throws {
     case "catalogue": try await StatusCommands.catalogue(rest)
     case "ingest": try await StatusCommands.ingest(rest)
     case "status": try await StatusCommands.status(rest)
+    case "report": try await ReportCommand.run(rest)
     default: throw UsageError("unknown command '\(command)'\n\n\(Usage.main)")
     }
 }

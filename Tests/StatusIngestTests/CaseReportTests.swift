@@ -1,0 +1,48 @@
+import Foundation
+import StatusIngest
+import Testing
+import Topics
+
+@Suite("The MK 399 case report")
+struct CaseReportTests {
+    /// Five passport cases and one eID case, figures computed by hand.
+    @Test("counts, median and 90th percentile per service, against hand-computed figures")
+    func figures() {
+        var core = StatusIngestCore(catalogue: sampleCatalogue)
+        // PMLP-PASE: completed after 2, 4, 10 and 12 days; one refused; one still open.
+        for (index, days) in [2.0, 4, 10, 12].enumerated() {
+            _ = core.ingest(event(.submitted, at: 0, caseId: "P\(index)"))
+            _ = core.ingest(event(.completed, at: days, caseId: "P\(index)"))
+        }
+        _ = core.ingest(event(.submitted, at: 1, caseId: "R"))
+        _ = core.ingest(event(.refused, at: 3, caseId: "R"))
+        _ = core.ingest(event(.submitted, at: 1, caseId: "O"))
+        _ = core.ingest(event(.submitted, at: 0, caseId: "E", service: "PMLP-EID"))
+        _ = core.ingest(event(.withdrawn, at: 1, caseId: "E", service: "PMLP-EID"))
+        // Opened outside the period: left out.
+        _ = core.ingest(event(.submitted, at: 40, caseId: "LATE"))
+
+        let report = CaseReport(cases: Array(core.cases.values), from: start, to: start.addingTimeInterval(30 * day), by: [.service])
+        #expect(report.rows.count == 2)
+        let eid = report.rows[0], passport = report.rows[1]
+        #expect(eid.group == ["service": "PMLP-EID"])
+        #expect(eid.withdrawn == 1 && eid.submitted == 1 && eid.medianDaysToCompletion == nil)
+        #expect(passport.submitted == 6)
+        #expect(passport.completed == 4 && passport.refused == 1 && passport.open == 1)
+        // Days 2, 4, 10, 12: median (4 + 10) / 2 = 7; p90 at rank 2.7 = 10 + 0.7 * 2 = 11.4.
+        #expect(passport.medianDaysToCompletion == 7)
+        #expect(abs(passport.p90DaysToCompletion! - 11.4) < 1e-9)
+        #expect(passport.expectedDays == 10)
+        #expect(report.csv(dimensions: [.service]).hasPrefix("service,submitted,completed,refused,withdrawn,open,median_days_to_completion"))
+        #expect(report.csv(dimensions: [.service]).contains("PMLP-PASE,6,4,1,0,1,7.00,11.40,10.00,0\n"))
+    }
+
+    @Test("grouping by several dimensions")
+    func dimensions() {
+        var core = StatusIngestCore(catalogue: sampleCatalogue)
+        _ = core.ingest(event(.submitted, at: 0, caseId: "A"))
+        _ = core.ingest(event(.submitted, at: 0, caseId: "B", service: "CSDD-REG", agency: "CSDD"))
+        let report = CaseReport(cases: Array(core.cases.values), from: start, to: start.addingTimeInterval(day), by: [.agency, .channel])
+        #expect(report.rows.map(\.group) == [["agency": "CSDD", "channel": "vpvkac"], ["agency": "PMLP", "channel": "vpvkac"]])
+    }
+}
