@@ -14,6 +14,8 @@ public struct HubConfiguration: Sendable, Equatable {
         "http.port": ("8080", "port of the metrics/health HTTP server; 0 picks a free one"),
         "hub.instance": ("local", "this instance's name: transactional ids and client ids derive from it"),
         "hub.agencies": ("VID,VSAA,PMLP,CSDD,RIGA", "agencies whose status.events.<AGENCY> topics `topics apply` creates"),
+        "ingest.group": ("hub-status-ingest", "consumer group shared by every status-ingest instance"),
+        "ingest.max.event.bytes": ("65536", "larger status events are dead-lettered as too_large"),
         "topics.replication.factor": ("-1", "replication factor for created topics; -1 is the broker's default"),
         "topics.production": ("false", "true adds min.insync.replicas to created topics"),
     ]

@@ -19,9 +19,12 @@ public final class StatusIngestService: HubService {
     private let logger: Logger
     private let maxEventBytes: Int
     private let hubVersion: String
+    private let groupID: String
 
-    public init(client: KafkaClientProperties, instance: String, metrics: MetricsRegistry, readiness: Readiness?,
-                logger: Logger, maxEventBytes: Int = 65_536, hubVersion: String) {
+    /// `groupID` is shared by every instance of the service; `instance` is unique per instance.
+    public init(client: KafkaClientProperties, instance: String, groupID: String = "hub-status-ingest", metrics: MetricsRegistry,
+                readiness: Readiness?, logger: Logger, maxEventBytes: Int = 65_536, hubVersion: String) {
+        self.groupID = groupID
         self.client = client
         self.instance = instance
         self.metrics = metrics
@@ -43,7 +46,7 @@ public final class StatusIngestService: HubService {
         let follower = Task { [client, logger] in await Self.followCatalogue(client: client, logger: logger, processor: processor, shutdown: shutdown) }
         defer { follower.cancel() }
         let stage = TransactionalStage(
-            name: name, client: client, groupID: "hub-status-ingest", transactionalID: "\(instance)-status-ingest",
+            name: name, client: client, groupID: groupID, transactionalID: "\(instance)-status-ingest",
             subscription: .pattern(HubTopics.statusEvents.subscriptionPattern), metrics: metrics, readiness: readiness,
             logger: logger,
             configureConsumer: { $0.client["topic.metadata.refresh.interval.ms"] = "5000" }

@@ -44,7 +44,7 @@ enum StatusCommands {
         if arguments.has("help") { print(ingestHelp); return }
         let context = try HubContext(arguments: arguments)
         let metrics = MetricsRegistry(), readiness = Readiness()
-        var services: [any HubService] = [makeIngest(client: try context.requireKafka(), context: context, metrics: metrics, readiness: readiness)]
+        var services: [any HubService] = [try makeIngest(client: try context.requireKafka(), context: context, metrics: metrics, readiness: readiness)]
         if let port = arguments.value("http-port").flatMap(Int.init) {
             let ops = OpsHTTPService(host: context.configuration["http.host"]!, port: port, metrics: metrics, readiness: readiness)
             try ops.bind()
@@ -53,9 +53,10 @@ enum StatusCommands {
         try await ServiceGroup(services: services, logger: context.logger).run()
     }
 
-    static func makeIngest(client: KafkaClientProperties, context: HubContext, metrics: MetricsRegistry, readiness: Readiness) -> StatusIngestService {
-        StatusIngestService(client: client, instance: context.configuration["hub.instance"]!, metrics: metrics, readiness: readiness,
-                            logger: context.logger, hubVersion: VersionCommand.hubVersion)
+    static func makeIngest(client: KafkaClientProperties, context: HubContext, metrics: MetricsRegistry, readiness: Readiness) throws -> StatusIngestService {
+        StatusIngestService(client: client, instance: context.configuration["hub.instance"]!, groupID: context.configuration["ingest.group"]!,
+                            metrics: metrics, readiness: readiness, logger: context.logger,
+                            maxEventBytes: try context.configuration.integer("ingest.max.event.bytes"), hubVersion: VersionCommand.hubVersion)
     }
 
     static let statusHelp = """

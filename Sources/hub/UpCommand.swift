@@ -40,7 +40,7 @@ enum UpCommand {
         metrics.set("hub_info", 1, labels: ["version": VersionCommand.hubVersion, "librdkafka": KafkaLibrary.versionString],
                     help: "Build information.")
         // Services register here as they are built (status ingestion, notifications, lookups, dead letters).
-        let services: [any HubService] = [ops, StatusCommands.makeIngest(client: client, context: context, metrics: metrics, readiness: readiness)]
+        let services: [any HubService] = [ops, try StatusCommands.makeIngest(client: client, context: context, metrics: metrics, readiness: readiness)]
         logger.notice("hub is up", ["bootstrap": client["bootstrap.servers"] ?? "", "http": "http://\(context.configuration["http.host"]!):\(ops.port)",
                                     "hint": "HUB_BOOTSTRAP_SERVERS=\(client["bootstrap.servers"] ?? "") hub consume TOPIC"])
         try await ServiceGroup(services: services, logger: logger).run()

@@ -385,6 +385,7 @@ final class ConsumerCore: @unchecked Sendable {
     /// Lets records already handed to the application finish and be stored,
     /// so the next owner does not process them again.
     private func waitForInFlight(_ partitions: Set<KafkaTopicPartition>) {
+        if configuration.revokeGraceMilliseconds <= 0 { return }
         let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(configuration.revokeGraceMilliseconds) * 1_000_000
         while DispatchTime.now().uptimeNanoseconds < deadline {
             let busy = state.withLock { state in partitions.contains { state.inFlight($0) } }
