@@ -62,13 +62,14 @@ final class IngestProcessor: @unchecked Sendable {
                                   code: reason.code.rawValue, message: reason.message, path: "$")]
         case .recordedLate:
             metrics.increment("hub_status_events_late_total", labels: labels, help: "Events older than their case's latest: history only.")
-            return [try history(event, from: record)]
+            return [try history(event, envelope: envelope(for: event, from: record))]
         case .accepted(let state, _):
             metrics.increment("hub_status_events_accepted_total", labels: labels, help: "Events that moved a case.")
             if state.slaBreached {
                 metrics.increment("hub_status_sla_breaches_total", labels: labels, help: "Accepted events of cases past their legal maximum.")
             }
-            return [try history(event, from: record), try current(state, event: event, from: record)]
+            let envelope = envelope(for: event, from: record)
+            return [try history(event, envelope: envelope), try current(state, envelope: envelope)]
         }
     }
 
@@ -86,14 +87,15 @@ final class IngestProcessor: @unchecked Sendable {
                               traceparent: incoming?.traceparent.child() ?? .fresh())
     }
 
-    private func history(_ event: StatusEvent, from record: KafkaConsumerRecord) throws -> KafkaProducerRecord {
+    private func history(_ event: StatusEvent, envelope: RecordEnvelope) throws -> KafkaProducerRecord {
         KafkaProducerRecord(topic: HubTopics.statusHistory.name, key: Array(event.kafkaKey.utf8),
                             value: Array(try TopicValueCodec.encode(event)),
-                            headers: envelope(for: event, from: record).headers().map { KafkaHeader(key: $0.key, string: $0.value) })
+                            headers: envelope.headers().map { KafkaHeader(key: $0.key, string: $0.value) })
     }
 
-    private func current(_ state: CaseState, event: StatusEvent, from record: KafkaConsumerRecord) throws -> KafkaProducerRecord {
-        var headers = envelope(for: event, from: record)
+    /// The current state's envelope: the event's correlation and trace, its own id and schema.
+    private func current(_ state: CaseState, envelope: RecordEnvelope) throws -> KafkaProducerRecord {
+        var headers = envelope
         headers.schema = SchemaReference(id: "case-state", version: 1)
         headers.eventId = UUID()
         return KafkaProducerRecord(topic: HubTopics.statusCurrent.name, key: Array(state.kafkaKey.utf8),

@@ -8,6 +8,7 @@ import Kafka
 enum BenchCommand {
     static let help = """
     Usage: hub bench passthrough [--records N] [--partitions P] [--json]
+           hub bench ingest [--records N] [--json]      status events through status-ingest (N/3 cases)
     Loads N status-event-sized JSON records, then moves them topic to topic with a kcat pipe
     (the baseline) and with the Swift layer. Starts the local broker unless Kafka is configured.
     With --json the last line is one JSON object: bench, records, seconds, throughput,
@@ -16,13 +17,17 @@ enum BenchCommand {
 
     static func run(_ words: [String]) async throws {
         let arguments = try Arguments(words, valued: ["config", "records", "partitions"], switches: ["json"])
-        if arguments.has("help") || arguments.positionals.first != "passthrough" { print(help); return }
+        if arguments.has("help") || !["passthrough", "ingest"].contains(arguments.positionals.first ?? "") { print(help); return }
         let records = try arguments.integer("records", default: 200_000)
         let partitions = Int32(try arguments.integer("partitions", default: 3))
         let context = try HubContext(arguments: arguments)
         let logger = Logger(component: "bench", threshold: .warning)
         guard let kcat = ["/usr/bin/kcat", "/usr/local/bin/kcat"].first(where: FileManager.default.isExecutableFile) else {
             throw UsageError("kcat is not installed: run 'make setup'")
+        }
+        if arguments.positionals.first == "ingest" {
+            try await IngestBench.run(records: try arguments.integer("records", default: 60_000), json: arguments.has("json"), context: context, kcat: kcat)
+            return
         }
         let (client, broker) = try context.kafkaOrLocalBroker()
         defer { broker?.stop() }

@@ -16,24 +16,31 @@ struct OpsHTTPServiceTests {
         let running = Task { try await service.run(shutdown: shutdown) }
         let base = "http://127.0.0.1:\(service.port)"
 
-        let scrape = try curl(base + "/metrics")
+        let scrape = try await curl(base + "/metrics")
         #expect(scrape.status == 200)
         #expect(scrape.body.contains("hub_records_in_total{stage=\"relay\"} 1"))
-        #expect(try curl(base + "/healthz").status == 200)
-        let notReady = try curl(base + "/readyz")
+        #expect(try await curl(base + "/healthz").status == 200)
+        let notReady = try await curl(base + "/readyz")
         #expect(notReady.status == 503)
         #expect(notReady.body.contains("relay"))
         readiness.markReady("relay")
-        #expect(try curl(base + "/readyz").status == 200)
-        #expect(try curl(base + "/nope").status == 404)
+        #expect(try await curl(base + "/readyz").status == 200)
+        #expect(try await curl(base + "/nope").status == 404)
 
         shutdown.trigger()
         try await running.value
     }
 }
 
-/// Runs the real curl and returns status and body.
-func curl(_ url: String) throws -> (status: Int, body: String) {
+/// Runs the real curl on a thread of its own: blocking a cooperative thread
+/// would starve the server's handler tasks on a 2-core machine.
+func curl(_ url: String) async throws -> (status: Int, body: String) {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try curlBlocking(url) }) }.start()
+    }
+}
+
+func curlBlocking(_ url: String) throws -> (status: Int, body: String) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
     process.arguments = ["-s", "-o", "-", "-w", "\n%{http_code}", "--max-time", "10", url]

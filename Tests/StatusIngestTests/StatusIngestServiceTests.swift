@@ -60,7 +60,7 @@ struct StatusIngestServiceTests {
             "\(agency)/C6|" + json(ids[10], "C6", "submitted", day: 1, claimedAgency: "VID"), // agency mismatch: dead letter
             "\(agency)/C4|" + json(ids[11], "C4", "submitted", day: 1),                   // minimal: accepted
         ]
-        try kcatProduce(lines, topic: eventsTopic)
+        try await kcatProduce(lines, topic: eventsTopic)
 
         let history = try await collectOutputs(HubTopics.statusHistory.name, client: client, keyPrefix: "\(agency)/", count: 5)
         let quarantine = try await collectOutputs(HubTopics.statusQuarantine.name, client: client, keyPrefix: "\(agency)/", count: 3)
@@ -142,7 +142,7 @@ extension StatusIngestServiceTests {
         let first = try startIngest(instance: "crash-\(agency)")
         try await waitUntil(seconds: 90) { seen.total >= 300 }
         kill(first.processIdentifier, SIGKILL)
-        first.waitUntilExit()
+        try await waitUntil(seconds: 10) { !first.isRunning }
         let atCrash = seen.distinct
         #expect(atCrash < allIds.count, "the crash came mid-stream")
 
@@ -150,7 +150,7 @@ extension StatusIngestServiceTests {
         try await waitUntil(seconds: 120) { seen.distinct >= expected.count }
         try await Task.sleep(for: .seconds(2))
         kill(second.processIdentifier, SIGTERM)
-        second.waitUntilExit()
+        try await waitUntil(seconds: 30) { !second.isRunning }
         #expect(second.terminationStatus == 0)
         reader.stopFetching()
         _ = await reading.value
@@ -211,7 +211,8 @@ func eventId(of record: KafkaConsumerRecord) -> String? {
     return (object["eventId"] as? String)?.lowercased()
 }
 
-func kcatProduce(_ lines: [String], topic: String) throws {
+/// Waits without blocking a cooperative thread (other tests share the pool).
+func kcatProduce(_ lines: [String], topic: String) async throws {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/kcat")
     process.arguments = ["-b", IngestTestKafka.bootstrap, "-P", "-t", topic, "-K", "|"]
@@ -220,7 +221,7 @@ func kcatProduce(_ lines: [String], topic: String) throws {
     try process.run()
     input.fileHandleForWriting.write(Data((lines.joined(separator: "\n") + "\n").utf8))
     try input.fileHandleForWriting.close()
-    process.waitUntilExit()
+    try await waitUntil(seconds: 30) { !process.isRunning }
     #expect(process.terminationStatus == 0)
 }
 
