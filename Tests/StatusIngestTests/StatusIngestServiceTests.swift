@@ -16,14 +16,7 @@ struct StatusIngestServiceTests {
     @Test("a scripted day: duplicates, late, unknown, illegal and malformed events each end in their place")
     func scriptedDay() async throws {
         let agency = "T" + UUID().uuidString.prefix(6).uppercased().replacingOccurrences(of: "-", with: "")
-        let client = KafkaClientProperties(bootstrapServers: IngestTestKafka.bootstrap)
-        let logger = Logger(component: "test", threshold: .warning)
-        let eventsTopic = "status.events.\(agency)"
-        let admin = try KafkaAdmin(client: client, logger: logger)
-        _ = try await admin.createTopics([eventsTopic, HubTopics.statusHistory.name, HubTopics.statusCurrent.name,
-                                          HubTopics.statusQuarantine.name, HubTopics.catalogueServices.name, HubTopics.hubDeadLetter.name]
-            .map { KafkaTopicSpecification(name: $0, partitions: 3) })
-        await admin.close()
+        let (client, logger, eventsTopic) = try await prepareIngestTopics(agency: agency)
 
         let service = ServiceDefinition(
             serviceId: "\(agency)-SVC", ownerAgency: agency, names: LocalizedText(lv: "Pakalpojums", en: "Service"),
@@ -95,14 +88,7 @@ extension StatusIngestServiceTests {
     @Test("a crash mid-stream and a restart: no event lost, no case counted twice")
     func crashAndRestart() async throws {
         let agency = "K" + UUID().uuidString.prefix(6).uppercased().replacingOccurrences(of: "-", with: "")
-        let client = KafkaClientProperties(bootstrapServers: IngestTestKafka.bootstrap)
-        let logger = Logger(component: "test", threshold: .warning)
-        let eventsTopic = "status.events.\(agency)"
-        let admin = try KafkaAdmin(client: client, logger: logger)
-        _ = try await admin.createTopics([eventsTopic, HubTopics.statusHistory.name, HubTopics.statusCurrent.name,
-                                          HubTopics.statusQuarantine.name, HubTopics.catalogueServices.name, HubTopics.hubDeadLetter.name]
-            .map { KafkaTopicSpecification(name: $0, partitions: 3) })
-        await admin.close()
+        let (client, logger, eventsTopic) = try await prepareIngestTopics(agency: agency)
         let service = ServiceDefinition(serviceId: "\(agency)-SVC", ownerAgency: agency, names: LocalizedText(lv: "P"),
                                         expectedDays: 5, legalMaximumDays: 10)
         let catalogueFile = URL(fileURLWithPath: NSTemporaryDirectory() + "catalogue-\(agency).json")
@@ -241,6 +227,19 @@ func collectOutputs(_ topic: String, client: KafkaClientProperties, keyPrefix: S
     found += await consumer.nextBatch(max: 1_000, timeout: .seconds(1)).filter { $0.keyString?.hasPrefix(keyPrefix) == true }
     await consumer.close()
     return found
+}
+
+/// Creates the agency's events topic and the topics status-ingest writes.
+func prepareIngestTopics(agency: String) async throws -> (KafkaClientProperties, Logger, String) {
+    let client = KafkaClientProperties(bootstrapServers: IngestTestKafka.bootstrap)
+    let logger = Logger(component: "test", threshold: .warning)
+    let eventsTopic = "status.events.\(agency)"
+    let admin = try KafkaAdmin(client: client, logger: logger)
+    _ = try await admin.createTopics([eventsTopic, HubTopics.statusHistory.name, HubTopics.statusCurrent.name,
+                                      HubTopics.statusQuarantine.name, HubTopics.catalogueServices.name, HubTopics.hubDeadLetter.name]
+        .map { KafkaTopicSpecification(name: $0, partitions: 3) })
+    await admin.close()
+    return (client, logger, eventsTopic)
 }
 
 enum IngestTestKafka {
