@@ -14,11 +14,15 @@ public struct HubConfiguration: Sendable, Equatable {
         "http.port": ("8080", "port of the metrics/health HTTP server; 0 picks a free one"),
         "hub.instance": ("local", "this instance's name: transactional ids and client ids derive from it"),
         "hub.agencies": ("VID,VSAA,PMLP,CSDD,RIGA", "agencies whose status.events.<AGENCY> topics `topics apply` creates"),
+        "hub.pseudonym.secret": (developmentPseudonymSecret, "secret of the keyed hash that turns person and company codes into client keys"),
         "ingest.group": ("hub-status-ingest", "consumer group shared by every status-ingest instance"),
         "ingest.max.event.bytes": ("65536", "larger status events are dead-lettered as too_large"),
         "topics.replication.factor": ("-1", "replication factor for created topics; -1 is the broker's default"),
         "topics.production": ("false", "true adds min.insync.replicas to created topics"),
     ]
+
+    /// Only for a local hub: a cluster must be given a secret of its own.
+    public static let developmentPseudonymSecret = "local-development-only"
 
     /// Environment variables that belong to tools, not to the configuration.
     static let reservedEnvironment: Set<String> = ["HUB_CONFIG", "HUB_TEST_BOOTSTRAP", "HUB_TANSU", "HUB_BROKER_LOG"]

@@ -14,8 +14,10 @@ final class IngestProcessor: @unchecked Sendable {
     private let maxEventBytes: Int
     private let metrics: MetricsRegistry
     private let hubVersion: String
+    private let pseudonymSecret: String
 
-    init(core: StatusIngestCore, maxEventBytes: Int, metrics: MetricsRegistry, hubVersion: String) {
+    init(core: StatusIngestCore, maxEventBytes: Int, metrics: MetricsRegistry, hubVersion: String, pseudonymSecret: String) {
+        self.pseudonymSecret = pseudonymSecret
         self.core = core
         self.maxEventBytes = maxEventBytes
         self.metrics = metrics
@@ -63,13 +65,24 @@ final class IngestProcessor: @unchecked Sendable {
         case .recordedLate:
             metrics.increment("hub_status_events_late_total", labels: labels, help: "Events older than their case's latest: history only.")
             return [try history(event, envelope: envelope(for: event, from: record))]
-        case .accepted(let state, _):
+        case .accepted(let state, let notice):
             metrics.increment("hub_status_events_accepted_total", labels: labels, help: "Events that moved a case.")
             if state.slaBreached {
                 metrics.increment("hub_status_sla_breaches_total", labels: labels, help: "Accepted events of cases past their legal maximum.")
             }
             let envelope = envelope(for: event, from: record)
-            return [try history(event, envelope: envelope), try current(state, envelope: envelope)]
+            var outputs = [try history(event, envelope: envelope), try current(state, envelope: envelope)]
+            if let notice {
+                if let request = try notification(event, notice: notice, envelope: envelope) {
+                    outputs.append(request)
+                    metrics.increment("hub_status_notification_requests_total", labels: labels.merging(["class": notice.messageClass.rawValue]) { $1 },
+                                      help: "Notification requests written for transitions the catalogue marks.")
+                } else {
+                    metrics.increment("hub_status_notices_without_client_total", labels: labels,
+                                      help: "Transitions that would notify, on events that name no client.")
+                }
+            }
+            return outputs
         }
     }
 
@@ -99,7 +112,23 @@ final class IngestProcessor: @unchecked Sendable {
         headers.schema = SchemaReference(id: "case-state", version: 1)
         headers.eventId = UUID()
         return KafkaProducerRecord(topic: HubTopics.statusCurrent.name, key: Array(state.kafkaKey.utf8),
-                                   value: Array(try CaseStateCodec.encode(state)),
+                                   value: Array(try RecordJSON.encode(state)),
+                                   headers: headers.headers().map { KafkaHeader(key: $0.key, string: $0.value) })
+    }
+
+    /// The request to tell the client, keyed by their pseudonym; nil when the event names no client.
+    private func notification(_ event: StatusEvent, notice: TransitionNotice, envelope: RecordEnvelope) throws -> KafkaProducerRecord? {
+        guard let client = event.client else { return nil }
+        let request = NotificationRequest(
+            requestId: event.eventId, clientKey: ClientPseudonym.key(for: client, secret: pseudonymSecret),
+            representativeKey: event.representative.map { ClientPseudonym.key(for: $0, secret: pseudonymSecret) },
+            agency: event.agency, caseId: event.caseId, serviceId: event.serviceId, status: event.status, step: event.step,
+            messageClass: notice.messageClass, occurredAt: event.occurredAt, link: event.result?.link)
+        var headers = envelope
+        headers.schema = SchemaReference(id: "notification-request", version: 1)
+        headers.eventId = event.eventId
+        return KafkaProducerRecord(topic: HubTopics.notifyRequests.name, key: Array(request.clientKey.utf8),
+                                   value: Array(try RecordJSON.encode(request)),
                                    headers: headers.headers().map { KafkaHeader(key: $0.key, string: $0.value) })
     }
 
@@ -118,21 +147,5 @@ final class IngestProcessor: @unchecked Sendable {
         return KafkaProducerRecord(topic: topic, partition: nil, key: record.key, value: record.value,
                                    headers: record.headers + added.map { KafkaHeader(key: $0.0, string: $0.1) },
                                    timestampMilliseconds: record.timestampMilliseconds)
-    }
-}
-
-/// JSON for `status.current`: sorted keys, RFC 3339 times.
-enum CaseStateCodec {
-    static func encode(_ state: CaseState) throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        encoder.dateEncodingStrategy = .iso8601
-        return try encoder.encode(state)
-    }
-
-    static func decode(_ data: Data) throws -> CaseState {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        return try decoder.decode(CaseState.self, from: data)
     }
 }

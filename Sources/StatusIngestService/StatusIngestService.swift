@@ -20,11 +20,14 @@ public final class StatusIngestService: HubService {
     private let maxEventBytes: Int
     private let hubVersion: String
     private let groupID: String
+    private let pseudonymSecret: String
 
     /// `groupID` is shared by every instance of the service; `instance` is unique per instance.
     public init(client: KafkaClientProperties, instance: String, groupID: String = "hub-status-ingest", metrics: MetricsRegistry,
-                readiness: Readiness?, logger: Logger, maxEventBytes: Int = 65_536, hubVersion: String) {
+                readiness: Readiness?, logger: Logger, maxEventBytes: Int = 65_536, hubVersion: String,
+                pseudonymSecret: String) {
         self.groupID = groupID
+        self.pseudonymSecret = pseudonymSecret
         self.client = client
         self.instance = instance
         self.metrics = metrics
@@ -37,9 +40,9 @@ public final class StatusIngestService: HubService {
     public func run(shutdown: ShutdownSignal) async throws {
         let catalogue = try await Self.loadCatalogue(client: client, logger: logger)
         let states = try await TopicSnapshot.latestByKey(topic: HubTopics.statusCurrent.name, client: client, logger: logger)
-            .values.compactMap { try? CaseStateCodec.decode(Data($0)) }
+            .values.compactMap { try? RecordJSON.decode(CaseState.self, from: Data($0)) }
         let processor = IngestProcessor(core: StatusIngestCore(catalogue: catalogue), maxEventBytes: maxEventBytes,
-                                        metrics: metrics, hubVersion: hubVersion)
+                                        metrics: metrics, hubVersion: hubVersion, pseudonymSecret: pseudonymSecret)
         processor.restore(states)
         logger.info("loaded", ["services": String(catalogue.services.count), "cases": String(states.count)])
 

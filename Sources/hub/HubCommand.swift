@@ -15,6 +15,15 @@ struct HubContext {
         logger = Logger(component: "hub", threshold: try configuration.logLevel())
     }
 
+    /// The secret behind client pseudonyms; the development default is refused against a configured cluster.
+    var pseudonymSecret: String {
+        let secret = configuration["hub.pseudonym.secret"]!
+        if secret == HubConfiguration.developmentPseudonymSecret && configuration.bootstrapServers != nil {
+            logger.warning("hub.pseudonym.secret is the development default: set a secret of your own outside a local hub")
+        }
+        return secret
+    }
+
     /// The configured cluster; commands that talk to an existing hub need one.
     func requireKafka() throws -> KafkaClientProperties {
         guard configuration.bootstrapServers != nil else {

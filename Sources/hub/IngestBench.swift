@@ -42,7 +42,8 @@ enum IngestBench {
 
         let metrics = MetricsRegistry()
         let ingest = StatusIngestService(client: client, instance: "bench-\(tag)", groupID: "bench-ingest-\(tag)", metrics: metrics,
-                                         readiness: nil, logger: logger, hubVersion: VersionCommand.hubVersion)
+                                         readiness: nil, logger: logger, hubVersion: VersionCommand.hubVersion,
+                                         pseudonymSecret: HubConfiguration.developmentPseudonymSecret)
         let shutdown = ShutdownSignal()
         let running = Task { try await ingest.run(shutdown: shutdown) }
 

@@ -56,7 +56,8 @@ enum StatusCommands {
     static func makeIngest(client: KafkaClientProperties, context: HubContext, metrics: MetricsRegistry, readiness: Readiness) throws -> StatusIngestService {
         StatusIngestService(client: client, instance: context.configuration["hub.instance"]!, groupID: context.configuration["ingest.group"]!,
                             metrics: metrics, readiness: readiness, logger: context.logger,
-                            maxEventBytes: try context.configuration.integer("ingest.max.event.bytes"), hubVersion: VersionCommand.hubVersion)
+                            maxEventBytes: try context.configuration.integer("ingest.max.event.bytes"), hubVersion: VersionCommand.hubVersion,
+                            pseudonymSecret: context.pseudonymSecret)
     }
 
     static let statusHelp = """

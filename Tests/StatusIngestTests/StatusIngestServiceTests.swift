@@ -30,13 +30,13 @@ struct StatusIngestServiceTests {
 
         let metrics = MetricsRegistry()
         let ingest = StatusIngestService(client: client, instance: "test-\(agency)", groupID: "ingest-\(agency)", metrics: metrics, readiness: nil,
-                                         logger: logger, hubVersion: "test")
+                                         logger: logger, hubVersion: "test", pseudonymSecret: "test-secret")
         let shutdown = ShutdownSignal()
         let running = Task { try await ingest.run(shutdown: shutdown) }
 
         func json(_ id: String, _ caseId: String, _ status: String, day: Int, step: String? = nil,
-                  service: String? = nil, claimedAgency: String? = nil) -> String {
-            let stepField = step.map { #","step":"\#($0)""# } ?? ""
+                  service: String? = nil, claimedAgency: String? = nil, client: Bool = false) -> String {
+            let stepField = (step.map { #","step":"\#($0)""# } ?? "") + (client ? #","client":{"type":"person","id":"010190-10000"}"# : "")
             return #"{"eventId":"\#(id)","caseId":"\#(caseId)","agency":"\#(claimedAgency ?? agency)","serviceId":"\#(service ?? "\(agency)-SVC")","channel":"eservice","status":"\#(status)","occurredAt":"2025-03-0\#(day)T10:00:00+02:00"\#(stepField)}"#
         }
         let ids = (0..<12).map { _ in UUID().uuidString.lowercased() }
@@ -45,7 +45,7 @@ struct StatusIngestServiceTests {
             "\(agency)/C1|" + json(ids[1], "C1", "submitted", day: 1, step: "a"),          // duplicate
             "\(agency)/C1|" + json(ids[3], "C1", "in_progress", day: 3, step: "b"),        // accepted
             "\(agency)/C1|" + json(ids[4], "C1", "accepted", day: 2, step: "a"),           // late: history only
-            "\(agency)/C1|" + json(ids[5], "C1", "completed", day: 4, step: "b"),          // accepted
+            "\(agency)/C1|" + json(ids[5], "C1", "completed", day: 4, step: "b", client: true),  // accepted, notifies
             "\(agency)/C1|" + json(ids[6], "C1", "in_progress", day: 5, step: "b"),        // illegal: quarantine
             "\(agency)/C2|" + json(ids[7], "C2", "submitted", day: 1, service: "NOPE"),    // unknown service: quarantine
             "\(agency)/C3|" + json(ids[8], "C3", "submitted", day: 1, step: "zzz"),        // unknown step: quarantine
@@ -58,6 +58,8 @@ struct StatusIngestServiceTests {
         let history = try await collectOutputs(HubTopics.statusHistory.name, client: client, keyPrefix: "\(agency)/", count: 5)
         let quarantine = try await collectOutputs(HubTopics.statusQuarantine.name, client: client, keyPrefix: "\(agency)/", count: 3)
         let deadLetters = try await collectOutputs(HubTopics.hubDeadLetter.name, client: client, keyPrefix: "\(agency)/", count: 2)
+        let clientKey = ClientPseudonym.key(for: PartyReference(type: .person, id: "010190-10000"), secret: "test-secret")
+        let requests = try await collectOutputs(HubTopics.notifyRequests.name, client: client, keyPrefix: clientKey, count: 1)
         let current = try await TopicSnapshot.latestByKey(topic: HubTopics.statusCurrent.name, client: client, logger: logger)
         shutdown.trigger()
         try await running.value
@@ -70,6 +72,13 @@ struct StatusIngestServiceTests {
         #expect(deadLetters.allSatisfy { $0.headers.string(FailureHeaderName.topic) == eventsTopic })
         #expect(metrics.value("hub_status_events_duplicate_total", labels: ["agency": agency, "service": "\(agency)-SVC"]) == 1)
 
+        // Only the completion notifies, and the request names the client by pseudonym alone.
+        #expect(requests.count == 1)
+        let request = try RecordJSON.decode(NotificationRequest.self, from: Data(try #require(requests.first?.value)))
+        #expect(request.requestId.uuidString.lowercased() == ids[5])
+        #expect(request.messageClass == .official && request.status == .completed)
+        let requestText = requests.first?.valueString ?? ""
+        #expect(requestText.contains("010190") == false, "no person code in the request")
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
         let case1 = try decoder.decode(CaseState.self, from: Data(try #require(current["\(agency)/C1"])))
