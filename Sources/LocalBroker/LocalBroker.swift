@@ -96,6 +96,25 @@ public final class LocalBroker: @unchecked Sendable {
         childrenToStop.append(pid)
     }
 
+    /// The broker for a test process: `HUB_TEST_BOOTSTRAP` when set (as
+    /// `make test` does), else one Tansu started once and stopped at exit.
+    public static let testBootstrap: String = {
+        if let given = ProcessInfo.processInfo.environment["HUB_TEST_BOOTSTRAP"], !given.isEmpty { return given }
+        guard let binary = locateBinary() else {
+            fatalError("no broker for the integration tests: run 'make test', or set HUB_TEST_BOOTSTRAP")
+        }
+        do {
+            let broker = try LocalBroker(binary: binary, logger: Logger(component: "test", threshold: .warning))
+            try broker.start()
+            testBroker = broker
+            return broker.bootstrapServers
+        } catch {
+            fatalError("the test broker did not start: \(error)")
+        }
+    }()
+
+    nonisolated(unsafe) private static var testBroker: LocalBroker?
+
     /// A port the kernel says is free now.
     public static func freePort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)

@@ -40,11 +40,12 @@ final class IngestProcessor: @unchecked Sendable {
 
     func process(_ record: KafkaConsumerRecord) throws -> [KafkaProducerRecord] {
         let agencyLabel = HubTopics.statusEvents.agencyCode(in: record.topic) ?? "unknown"
-        count("hub_status_events_in_total", agency: agencyLabel)
+        metrics.increment("hub_status_events_in_total", labels: ["agency": agencyLabel], help: "Records read from status.events.<AGENCY>.")
         let event: StatusEvent
         switch StatusEventIntake.read(topic: record.topic, key: record.keyString, value: record.value, maxBytes: maxEventBytes) {
         case .failure(let rejection):
-            count("hub_status_events_deadlettered_total", agency: agencyLabel, extra: ["reason": rejection.code])
+            metrics.increment("hub_status_events_deadlettered_total", labels: ["agency": agencyLabel, "reason": rejection.code],
+                              help: "Records that could not be read as status events.")
             return [failureRecord(record, to: HubTopics.hubDeadLetter.name, errorClass: "permanent", stage: "intake",
                                   code: rejection.code, message: rejection.message, path: rejection.path)]
         case .success(let read): event = read
@@ -84,11 +85,6 @@ final class IngestProcessor: @unchecked Sendable {
             }
             return outputs
         }
-    }
-
-    private func count(_ name: String, agency: String, extra: [String: String] = [:]) {
-        metrics.increment(name, labels: ["agency": agency].merging(extra) { $1 },
-                          help: name.contains("deadlettered") ? "Records that could not be read as status events." : "Records read from status.events.<AGENCY>.")
     }
 
     /// The incoming envelope when the agency sent one, else one made from the event.

@@ -68,15 +68,7 @@ final class ReceivedValues: @unchecked Sendable {
 
 enum RuntimeTestKafka {
     static let logger = Logger(component: "test", threshold: .warning)
-    static let bootstrap: String = {
-        if let given = ProcessInfo.processInfo.environment["HUB_TEST_BOOTSTRAP"], !given.isEmpty { return given }
-        guard let binary = LocalBroker.locateBinary() else { fatalError("no broker: run 'make test' or set HUB_TEST_BOOTSTRAP") }
-        let broker = try! LocalBroker(binary: binary, logger: logger)
-        try! broker.start()
-        started = broker
-        return broker.bootstrapServers
-    }()
-    nonisolated(unsafe) private static var started: LocalBroker?
+    static var bootstrap: String { LocalBroker.testBootstrap }
 }
 
 /// The hub executable built beside the tests.

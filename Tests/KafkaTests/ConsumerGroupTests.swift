@@ -82,7 +82,7 @@ struct ConsumerGroupTests {
         let consumer = try TestKafka.consumer(group: "g-\(topic)", topics: [topic]) { $0.bufferCapacity = 100 }
         var values: [Int] = []
         while values.count < 3_000 {
-            guard let record = await withDeadline(.now + .seconds(30), { await consumer.next() }) ?? nil else { break }
+            guard let record = await consumer.nextBatch(max: 1, timeout: .seconds(30)).first else { break }
             values.append(Int(record.valueString!)!)
             try consumer.store(record)
             if values.count % 500 == 0 { try await Task.sleep(for: .milliseconds(200)) }  // a slow application

@@ -6,18 +6,7 @@ import LocalBroker
 /// The broker the integration tests use: `HUB_TEST_BOOTSTRAP` when set (as
 /// `make test` does), else a Tansu started once for this test process.
 enum TestKafka {
-    static let bootstrap: String = {
-        if let given = ProcessInfo.processInfo.environment["HUB_TEST_BOOTSTRAP"], !given.isEmpty { return given }
-        guard let binary = LocalBroker.locateBinary() else {
-            fatalError("no broker for the integration tests: run 'make test', or set HUB_TEST_BOOTSTRAP")
-        }
-        let broker = try! LocalBroker(binary: binary, logger: logger)
-        try! broker.start()
-        started = broker
-        return broker.bootstrapServers
-    }()
-
-    nonisolated(unsafe) private static var started: LocalBroker?
+    static var bootstrap: String { LocalBroker.testBootstrap }
 
     static let logger = Logger(component: "test", threshold: .warning)
 
@@ -67,26 +56,10 @@ func collect(_ consumer: KafkaConsumer, count: Int, timeout: Duration = .seconds
     let deadline = clock.now + timeout
     var records: [KafkaConsumerRecord] = []
     while records.count < count, clock.now < deadline {
-        let wanted = count - records.count
-        let batch = await withDeadline(deadline) { await consumer.nextBatch(max: wanted) }
-        guard let batch else { break }
+        let batch = await consumer.nextBatch(max: count - records.count, timeout: deadline - clock.now)
+        if batch.isEmpty { continue }
         if store { try? consumer.store(batch) }
         records.append(contentsOf: batch)
     }
     return records
-}
-
-/// Runs `body`, giving up (nil) at `deadline`; `body` keeps running detached
-/// only until its own call returns.
-func withDeadline<T: Sendable>(_ deadline: ContinuousClock.Instant, _ body: @escaping @Sendable () async -> T) async -> T? {
-    await withTaskGroup(of: T?.self) { group in
-        group.addTask { await body() }
-        group.addTask {
-            try? await Task.sleep(until: deadline, clock: ContinuousClock())
-            return nil
-        }
-        let first = await group.next() ?? nil
-        group.cancelAll()
-        return first
-    }
 }
