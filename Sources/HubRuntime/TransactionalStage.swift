@@ -8,6 +8,8 @@ import Kafka
 /// readers de-duplicate by event id). Every service's Kafka shell is one.
 public final class TransactionalStage: HubService {
     public typealias Transform = @Sendable (KafkaConsumerRecord) async throws -> [KafkaProducerRecord]
+    /// Runs once the producer has fenced earlier instances, before the first record.
+    public typealias Preparation = @Sendable () async throws -> Void
 
     public let name: String
     private let consumerConfiguration: KafkaConsumerConfiguration
@@ -18,6 +20,7 @@ public final class TransactionalStage: HubService {
     private let readiness: Readiness?
     private let logger: Logger
     private let batchSize: Int
+    private let prepare: Preparation?
 
     /// `transactionalID` must be stable per stage instance, so a restarted
     /// instance fences its predecessor's open transaction.
@@ -25,7 +28,8 @@ public final class TransactionalStage: HubService {
                 subscription: KafkaSubscription, batchSize: Int = 500, metrics: MetricsRegistry,
                 readiness: Readiness? = nil, logger: Logger,
                 configureConsumer: (inout KafkaConsumerConfiguration) -> Void = { _ in },
-                transform: @escaping Transform) {
+                prepare: Preparation? = nil, transform: @escaping Transform) {
+        self.prepare = prepare
         self.name = name
         var consumer = KafkaConsumerConfiguration(client: client, groupID: groupID)
         consumer.enableAutoCommit = false
@@ -46,6 +50,16 @@ public final class TransactionalStage: HubService {
 
     public func run(shutdown: ShutdownSignal) async throws {
         let producer = try KafkaProducer(configuration: producerConfiguration, logger: logger)
+        do {
+            // Fencing aborts a crashed predecessor's open transaction. Until
+            // then its partitions' stable offset is stuck, and a read_committed
+            // reader (this stage's, or `prepare`'s table loads) cannot reach the end.
+            try await producer.initTransactions()
+            try await prepare?()
+        } catch {
+            await producer.close(flushTimeoutMilliseconds: 5_000)
+            throw error
+        }
         let readiness = self.readiness, name = self.name
         let consumer = try KafkaConsumer(configuration: consumerConfiguration, subscription: subscription, logger: logger) { event in
             if case .assigned = event { readiness?.markReady(name) }
@@ -63,7 +77,6 @@ public final class TransactionalStage: HubService {
         let watcher = Task { await shutdown.wait(); consumer.stopFetching() }
         defer { watcher.cancel() }
         do {
-            try await producer.initTransactions()
             while !shutdown.isTriggered {
                 let batch = await consumer.nextBatch(max: batchSize)
                 if batch.isEmpty { continue }

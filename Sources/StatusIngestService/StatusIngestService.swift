@@ -38,21 +38,25 @@ public final class StatusIngestService: HubService {
     }
 
     public func run(shutdown: ShutdownSignal) async throws {
-        let catalogue = try await Self.loadCatalogue(client: client, logger: logger)
-        let states = try await TopicSnapshot.latestByKey(topic: HubTopics.statusCurrent.name, client: client, logger: logger)
-            .values.compactMap { try? RecordJSON.decode(CaseState.self, from: Data($0)) }
-        let processor = IngestProcessor(core: StatusIngestCore(catalogue: catalogue), maxEventBytes: maxEventBytes,
+        let processor = IngestProcessor(core: StatusIngestCore(catalogue: ServiceCatalogue()), maxEventBytes: maxEventBytes,
                                         metrics: metrics, hubVersion: hubVersion, pseudonymSecret: pseudonymSecret)
-        processor.restore(states)
-        logger.info("loaded", ["services": String(catalogue.services.count), "cases": String(states.count)])
-
-        let follower = Task { [client, logger] in await Self.followCatalogue(client: client, logger: logger, processor: processor, shutdown: shutdown) }
+        let client = self.client, logger = self.logger
+        let follower = Task { await Self.followCatalogue(client: client, logger: logger, processor: processor, shutdown: shutdown) }
         defer { follower.cancel() }
         let stage = TransactionalStage(
             name: name, client: client, groupID: groupID, transactionalID: "\(instance)-status-ingest",
             subscription: .pattern(HubTopics.statusEvents.subscriptionPattern), metrics: metrics, readiness: readiness,
             logger: logger,
-            configureConsumer: { $0.client["topic.metadata.refresh.interval.ms"] = "5000" }
+            configureConsumer: { $0.client["topic.metadata.refresh.interval.ms"] = "5000" },
+            prepare: {
+                // Tables are read after fencing, so a crashed instance's open transaction cannot hide their end.
+                let catalogue = try await Self.loadCatalogue(client: client, logger: logger)
+                let states = try await TopicSnapshot.latestByKey(topic: HubTopics.statusCurrent.name, client: client, logger: logger)
+                    .values.compactMap { try? RecordJSON.decode(CaseState.self, from: Data($0)) }
+                for definition in catalogue.services.values { processor.upsertService(definition) }
+                processor.restore(states)
+                logger.info("loaded", ["services": String(catalogue.services.count), "cases": String(states.count)])
+            }
         ) { record in try processor.process(record) }
         try await stage.run(shutdown: shutdown)
     }
