@@ -10,7 +10,8 @@ public final class MetricsRegistry: Sendable {
     private struct Family {
         let kind: Kind
         let help: String
-        var samples: [String: Double] = [:]
+        /// Keyed by the labels themselves; their text is rendered only for `/metrics`.
+        var samples: [[String: String]: Double] = [:]
     }
 
     private let families = Mutex<[String: Family]>([:])
@@ -38,17 +39,13 @@ public final class MetricsRegistry: Sendable {
     }
 
     public func value(_ name: String, labels: [String: String] = [:]) -> Double? {
-        families.withLock { $0[name]?.samples[Self.labelText(labels)] }
+        families.withLock { $0[name]?.samples[labels] }
     }
 
     private func update(_ name: String, kind: Kind, help: String, labels: [String: String], _ change: (inout Double) -> Void) {
-        let key = Self.labelText(labels)
         families.withLock { families in
-            var family = families[name] ?? Family(kind: kind, help: help)
-            var value = family.samples[key] ?? 0
-            change(&value)
-            family.samples[key] = value
-            families[name] = family
+            if families[name] == nil { families[name] = Family(kind: kind, help: help) }
+            change(&families[name]!.samples[labels, default: 0])
         }
     }
 
@@ -60,8 +57,9 @@ public final class MetricsRegistry: Sendable {
                 let family = families[name]!
                 if !family.help.isEmpty { out += "# HELP \(name) \(family.help)\n" }
                 out += "# TYPE \(name) \(family.kind.rawValue)\n"
-                for labels in family.samples.keys.sorted() {
-                    out += "\(name)\(labels) \(Self.number(family.samples[labels]!))\n"
+                let samples = family.samples.map { (text: Self.labelText($0.key), value: $0.value) }.sorted { $0.text < $1.text }
+                for sample in samples {
+                    out += "\(name)\(sample.text) \(Self.number(sample.value))\n"
                 }
             }
             return out

@@ -77,11 +77,7 @@ public final class TransactionalStage: HubService {
         let watcher = Task { await shutdown.wait(); consumer.stopFetching() }
         defer { watcher.cancel() }
         do {
-            while !shutdown.isTriggered {
-                let batch = await consumer.nextBatch(max: batchSize)
-                if batch.isEmpty { continue }
-                try await process(batch, consumer: consumer, producer: producer)
-            }
+            try await pipeline(consumer: consumer, producer: producer, shutdown: shutdown)
         } catch {
             await consumer.close()
             await producer.close(flushTimeoutMilliseconds: 5_000)
@@ -91,11 +87,47 @@ public final class TransactionalStage: HubService {
         await producer.close()
     }
 
-    private func process(_ batch: [KafkaConsumerRecord], consumer: KafkaConsumer, producer: KafkaProducer) async throws {
+    /// A batch with the outputs its records caused, ready to commit.
+    private struct Prepared: Sendable {
+        let batch: [KafkaConsumerRecord]
+        let outputs: [KafkaProducerRecord]
+    }
+
+    /// Transforms the next batch while the previous one commits: the
+    /// transform is CPU work, the commit mostly waits for the broker. One
+    /// transaction is open at a time and batches commit in order; when a
+    /// commit fails the stage throws, and the batch transformed meanwhile is
+    /// read again by whoever takes the partitions over.
+    private func pipeline(consumer: KafkaConsumer, producer: KafkaProducer, shutdown: ShutdownSignal) async throws {
+        var committing: Task<Void, any Error>?
+        while !shutdown.isTriggered {
+            let batch = await consumer.nextBatch(max: batchSize, timeout: .milliseconds(100))
+            let prepared: Prepared?
+            do {
+                prepared = batch.isEmpty ? nil : try await transformAll(batch)
+            } catch {
+                _ = try? await committing?.value
+                throw error
+            }
+            try await committing?.value
+            committing = nil
+            guard let prepared else { continue }
+            committing = Task { try await self.commit(prepared, consumer: consumer, producer: producer) }
+        }
+        try await committing?.value
+    }
+
+    private func transformAll(_ batch: [KafkaConsumerRecord]) async throws -> Prepared {
+        var outputs: [KafkaProducerRecord] = []
+        outputs.reserveCapacity(batch.count * 2)
+        for record in batch { outputs.append(contentsOf: try await transform(record)) }
+        return Prepared(batch: batch, outputs: outputs)
+    }
+
+    private func commit(_ prepared: Prepared, consumer: KafkaConsumer, producer: KafkaProducer) async throws {
+        let batch = prepared.batch, outputs = prepared.outputs
         try producer.beginTransaction()
         do {
-            var outputs: [KafkaProducerRecord] = []
-            for record in batch { outputs.append(contentsOf: try await transform(record)) }
             _ = try await producer.sendAll(outputs)
             var next: [KafkaTopicPartition: Int64] = [:]
             for record in batch { next[record.topicPartition] = max(next[record.topicPartition] ?? 0, record.offset + 1) }

@@ -92,7 +92,7 @@ final class IngestProcessor: @unchecked Sendable {
         let pairs = record.headers.compactMap { header in header.stringValue.map { (key: header.key, value: $0) } }
         let incoming = try? RecordEnvelope(headers: pairs)
         return RecordEnvelope(schema: StatusEvent.schema, source: "hub/\(Self.service)", eventId: event.eventId,
-                              correlationId: incoming?.correlationId, causationId: incoming?.eventId.uuidString.lowercased(),
+                              correlationId: incoming?.correlationId, causationId: incoming?.eventId.lowercasedString,
                               traceparent: incoming?.traceparent.child() ?? .fresh())
     }
 
@@ -106,7 +106,7 @@ final class IngestProcessor: @unchecked Sendable {
     private func current(_ state: CaseState, envelope: RecordEnvelope) throws -> KafkaProducerRecord {
         var headers = envelope
         headers.schema = SchemaReference(id: "case-state", version: 1)
-        headers.eventId = UUID()
+        headers.eventId = UUID.random()
         return KafkaProducerRecord(topic: HubTopics.statusCurrent.name, key: Array(state.kafkaKey.utf8),
                                    value: Array(try RecordJSON.encode(state)),
                                    headers: headers.headers().map { KafkaHeader(key: $0.key, string: $0.value) })

@@ -135,7 +135,7 @@ enum BenchCommand {
     }
 
     static func sampleEvent(_ index: Int) -> String {
-        #"{"eventId":"\#(UUID().uuidString.lowercased())","caseId":"case-\#(index % 5_000)","agency":"VID","serviceId":"VID-EDS-001","channel":"eservice","status":"in_progress","occurredAt":"2025-03-01T10:00:00+02:00"}"#
+        #"{"eventId":"\#(UUID.random().lowercasedString)","caseId":"case-\#(index % 5_000)","agency":"VID","serviceId":"VID-EDS-001","channel":"eservice","status":"in_progress","occurredAt":"2025-03-01T10:00:00+02:00"}"#
     }
 
     static func runShell(_ command: String) throws {

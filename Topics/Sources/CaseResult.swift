@@ -40,3 +40,13 @@ public struct CaseResult: Codable, Sendable, Hashable {
         }
     }
 }
+
+extension CaseResult: JSONWritable {
+    public func write(to writer: inout JSONWriter) {
+        writer.object { json in
+            json.member("decision", decision)
+            json.member("link", link)
+            json.member("reason", reason)
+        }
+    }
+}

@@ -80,3 +80,38 @@ public struct StepPeriod: Codable, Sendable, Hashable {
 
     public var seconds: Double { leftAt.map { $0.timeIntervalSince(enteredAt) } ?? 0 }
 }
+
+extension CaseState: JSONWritable {
+    public func write(to writer: inout JSONWriter) {
+        writer.object { json in
+            json.member("agency", agency)
+            json.member("caseId", caseId)
+            json.member("channel", channel)
+            json.member("elapsedSeconds", elapsedSeconds)
+            json.member("expectedDays", expectedDays)
+            json.member("forecastRemainingSeconds", forecastRemainingSeconds)
+            json.member("iteration", iteration)
+            json.member("lastEventAt", lastEventAt)
+            json.member("lastEventId", lastEventId)
+            json.member("legalMaximumDays", legalMaximumDays)
+            json.member("openedAt", openedAt)
+            json.key("periods"); json.array(periods) { json, period in period.write(to: &json) }
+            json.key("recentEventIds"); json.array(recentEventIds) { json, id in json.uuid(id) }
+            json.member("serviceId", serviceId)
+            json.member("slaBreached", slaBreached)
+            json.member("status", status)
+            json.member("step", step)
+        }
+    }
+}
+
+extension StepPeriod: JSONWritable {
+    public func write(to writer: inout JSONWriter) {
+        writer.object { json in
+            json.member("enteredAt", enteredAt)
+            json.member("key", key)
+            json.member("leftAt", leftAt)
+            json.member("status", status)
+        }
+    }
+}

@@ -13,7 +13,7 @@ public enum JSONStringFormat: String, Sendable, Hashable, CaseIterable {
     public func accepts(_ text: String) -> Bool {
         switch self {
         case .uuid:
-            UUID(uuidString: text) != nil
+            UUID(text: text) != nil
         case .dateTime:
             RFC3339Timestamp.parse(text) != nil
         case .uri:

@@ -36,3 +36,21 @@ public struct NotificationRequest: Codable, Sendable, Hashable {
         self.link = link
     }
 }
+
+extension NotificationRequest: JSONWritable {
+    public func write(to writer: inout JSONWriter) {
+        writer.object { json in
+            json.member("agency", agency)
+            json.member("caseId", caseId)
+            json.member("clientKey", clientKey)
+            json.member("link", link)
+            json.member("messageClass", messageClass)
+            json.member("occurredAt", occurredAt)
+            json.member("representativeKey", representativeKey)
+            json.member("requestId", requestId)
+            json.member("serviceId", serviceId)
+            json.member("status", status)
+            json.member("step", step)
+        }
+    }
+}

@@ -31,3 +31,12 @@ public struct PartyReference: Codable, Sendable, Hashable {
         id = try container.decodeText(forKey: .id, length: 1...Int.max)
     }
 }
+
+extension PartyReference: JSONWritable {
+    public func write(to writer: inout JSONWriter) {
+        writer.object { json in
+            json.member("id", id)
+            json.member("type", type)
+        }
+    }
+}

@@ -46,18 +46,47 @@ public enum RFC3339Timestamp {
 
     /// Formats in UTC with "Z", adding up to 6 fractional digits only when the time has a fraction.
     public static func format(_ date: Date) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(27)
+        write(date, into: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends `format(date)`'s UTF-8 bytes, for writers that build JSON without intermediate strings.
+    public static func write(_ date: Date, into bytes: inout [UInt8]) {
         let micros = Int64((date.timeIntervalSince1970 * 1_000_000).rounded())
         let (seconds, fraction) = floorDivision(micros, 1_000_000)
         let (days, secondOfDay) = floorDivision(seconds, 86_400)
         let (year, month, day) = civilDate(daysSinceEpoch: days)
-        var text = "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T"
-            + "\(pad(secondOfDay / 3600, 2)):\(pad(secondOfDay / 60 % 60, 2)):\(pad(secondOfDay % 60, 2))"
-        if fraction != 0 {
-            var digits = pad(fraction, 6)
-            while digits.hasSuffix("0") { digits.removeLast() }
-            text += "." + digits
+        if year < 0 || year > 9999 {
+            bytes.append(contentsOf: String(year).utf8)
+        } else {
+            appendDigits(year, 4, &bytes)
         }
-        return text + "Z"
+        bytes.append(UInt8(ascii: "-")); appendDigits(month, 2, &bytes)
+        bytes.append(UInt8(ascii: "-")); appendDigits(day, 2, &bytes)
+        bytes.append(UInt8(ascii: "T")); appendDigits(secondOfDay / 3600, 2, &bytes)
+        bytes.append(UInt8(ascii: ":")); appendDigits(secondOfDay / 60 % 60, 2, &bytes)
+        bytes.append(UInt8(ascii: ":")); appendDigits(secondOfDay % 60, 2, &bytes)
+        if fraction != 0 {
+            var value = fraction, width = 6
+            while value % 10 == 0 { value /= 10; width -= 1 }
+            bytes.append(UInt8(ascii: "."))
+            appendDigits(value, width, &bytes)
+        }
+        bytes.append(UInt8(ascii: "Z"))
+    }
+
+    /// Appends `value` (non-negative, below 10^width) as exactly `width` digits.
+    private static func appendDigits(_ value: Int64, _ width: Int, _ bytes: inout [UInt8]) {
+        var divisor: Int64 = 1
+        for _ in 1..<width { divisor *= 10 }
+        var rest = value
+        while divisor > 0 {
+            bytes.append(UInt8(ascii: "0") + UInt8(rest / divisor))
+            rest %= divisor
+            divisor /= 10
+        }
     }
 
     private struct Scanner {
@@ -127,10 +156,5 @@ public enum RFC3339Timestamp {
     private static func floorDivision(_ value: Int64, _ divisor: Int64) -> (Int64, Int64) {
         let quotient = value >= 0 ? value / divisor : (value - divisor + 1) / divisor
         return (quotient, value - quotient * divisor)
-    }
-
-    private static func pad(_ value: Int64, _ width: Int) -> String {
-        let digits = String(value)
-        return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
     }
 }

@@ -34,7 +34,7 @@ public struct RecordEnvelope: Sendable, Hashable {
         self.schema = schema
         self.source = source
         self.eventId = eventId
-        self.correlationId = correlationId ?? eventId.uuidString.lowercased()
+        self.correlationId = correlationId ?? eventId.lowercasedString
         self.causationId = causationId
         self.traceparent = traceparent
         self.contentType = contentType
@@ -53,7 +53,7 @@ public struct RecordEnvelope: Sendable, Hashable {
             source: source,
             eventId: eventId,
             correlationId: parent.correlationId,
-            causationId: parent.eventId.uuidString.lowercased(),
+            causationId: parent.eventId.lowercasedString,
             traceparent: parent.traceparent.child(),
             contentType: contentType
         )
@@ -64,7 +64,7 @@ public struct RecordEnvelope: Sendable, Hashable {
         var headers: [(key: String, value: String)] = [
             (EnvelopeHeaderName.schemaId, schema.id),
             (EnvelopeHeaderName.schemaVersion, String(schema.version)),
-            (EnvelopeHeaderName.eventId, eventId.uuidString.lowercased()),
+            (EnvelopeHeaderName.eventId, eventId.lowercasedString),
             (EnvelopeHeaderName.correlationId, correlationId),
         ]
         if let causationId {
@@ -100,7 +100,7 @@ public struct RecordEnvelope: Sendable, Hashable {
             throw invalid(EnvelopeHeaderName.schemaVersion, "'\(versionText)' is not a positive integer")
         }
         let eventIdText = try required(EnvelopeHeaderName.eventId)
-        guard let eventId = UUID(uuidString: eventIdText) else {
+        guard let eventId = UUID(text: eventIdText) else {
             throw invalid(EnvelopeHeaderName.eventId, "'\(eventIdText)' is not a UUID")
         }
         let correlationId = try required(EnvelopeHeaderName.correlationId)

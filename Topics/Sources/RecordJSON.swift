@@ -1,18 +1,42 @@
 import Foundation
 
 /// The JSON form of the hub's own record values (case states, notification
-/// requests): sorted keys and RFC 3339 times, the same everywhere.
+/// requests): sorted keys, unescaped slashes and RFC 3339 times, the same
+/// everywhere. Values that write themselves (`JSONWritable`) skip
+/// `JSONEncoder`; the bytes are the same but for lowercase ids.
 public enum RecordJSON {
     public static func encode<Value: Encodable>(_ value: Value) throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        encoder.dateEncodingStrategy = .iso8601
-        return try encoder.encode(value)
+        if let writable = value as? any JSONWritable { return Data(JSONWriter.encode(writable)) }
+        return try foundationEncoder().encode(value)
     }
 
+    /// `JSONEncoder` configured for the canonical form, for values without a writer (and to check the writers).
+    public static func foundationEncoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(RFC3339Timestamp.format(date))
+        }
+        return encoder
+    }
+
+    /// Reads RFC 3339 times with or without a fraction (older records were written in whole seconds).
     public static func decode<Value: Decodable>(_ type: Value.Type, from data: Data) throws -> Value {
+        try foundationDecoder().decode(type, from: data)
+    }
+
+    /// `JSONDecoder` reading RFC 3339 times with an offset, the one date form the hub accepts.
+    public static func foundationDecoder() -> JSONDecoder {
         let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        return try decoder.decode(type, from: data)
+        decoder.dateDecodingStrategy = .custom { decoder in
+            let container = try decoder.singleValueContainer()
+            let text = try container.decode(String.self)
+            guard let date = RFC3339Timestamp.parse(text) else {
+                throw DecodingError.dataCorruptedError(in: container, debugDescription: "'\(text)' is not an RFC 3339 timestamp with offset")
+            }
+            return date
+        }
+        return decoder
     }
 }

@@ -135,7 +135,7 @@ public struct StatusEvent: TopicValue, Hashable {
     /// Encodes the event id in lowercase and `occurredAt` as RFC 3339 UTC, whatever the encoder's strategies.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(eventId.uuidString.lowercased(), forKey: .eventId)
+        try container.encode(eventId.lowercasedString, forKey: .eventId)
         try container.encode(caseId, forKey: .caseId)
         try container.encode(agency, forKey: .agency)
         try container.encode(serviceId, forKey: .serviceId)
@@ -147,5 +147,24 @@ public struct StatusEvent: TopicValue, Hashable {
         try container.encodeIfPresent(representative, forKey: .representative)
         try container.encodeIfPresent(result, forKey: .result)
         try container.encodeIfPresent(note, forKey: .note)
+    }
+}
+
+extension StatusEvent: JSONWritable {
+    public func write(to writer: inout JSONWriter) {
+        writer.object { json in
+            json.member("agency", agency)
+            json.member("caseId", caseId)
+            json.member("channel", channel)
+            json.member("client", client)
+            json.member("eventId", eventId)
+            json.member("note", note)
+            json.member("occurredAt", occurredAt)
+            json.member("representative", representative)
+            json.member("result", result)
+            json.member("serviceId", serviceId)
+            json.member("status", status)
+            json.member("step", step)
+        }
     }
 }

@@ -90,12 +90,13 @@ public struct TopicDeclaration: Sendable, Hashable {
 
     /// The agency code when `topicName` is an instance of this family, so consumers know who published.
     public func agencyCode(in topicName: String) -> String? {
-        guard let range = name.range(of: Self.agencyPlaceholder) else { return nil }
-        let prefix = name[..<range.lowerBound]
-        let suffix = name[range.upperBound...]
-        guard topicName.count > prefix.count + suffix.count,
-              topicName.hasPrefix(prefix), topicName.hasSuffix(suffix) else { return nil }
-        let agency = String(topicName.dropFirst(prefix.count).dropLast(suffix.count))
+        // Byte-wise: this runs for every record a family consumer reads.
+        let template = Array(name.utf8), placeholder = Array(Self.agencyPlaceholder.utf8), topic = Array(topicName.utf8)
+        guard let start = template.indices.first(where: { template[$0...].starts(with: placeholder) }) else { return nil }
+        let prefix = template[..<start], suffix = template[(start + placeholder.count)...]
+        guard topic.count > prefix.count + suffix.count, topic.starts(with: prefix),
+              topic[(topic.count - suffix.count)...].elementsEqual(suffix) else { return nil }
+        let agency = String(decoding: topic[prefix.count..<(topic.count - suffix.count)], as: UTF8.self)
         return Self.isValidAgencyCode(agency) ? agency : nil
     }
 

@@ -4,15 +4,11 @@ import Foundation
 /// unknown fields are ignored, older or equal versions are read, newer versions are refused.
 public enum TopicValueCodec {
     /// Canonical JSON: sorted keys, unescaped slashes, dates as RFC 3339 strings in UTC.
+    /// Values that write themselves (`JSONWritable`) skip `JSONEncoder` and give the same bytes.
     public static func encode<Value: TopicValue>(_ value: Value) throws(SchemaViolation) -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .custom { date, encoder in
-            var container = encoder.singleValueContainer()
-            try container.encode(RFC3339Timestamp.format(date))
-        }
+        if let writable = value as? any JSONWritable { return Data(JSONWriter.encode(writable)) }
         do {
-            return try encoder.encode(value)
+            return try RecordJSON.foundationEncoder().encode(value)
         } catch let EncodingError.invalidValue(_, context) {
             throw SchemaViolation(code: .invalidValue, path: JSONPath.render(context.codingPath), message: context.debugDescription)
         } catch {
@@ -28,15 +24,7 @@ public enum TopicValueCodec {
                 code: .unsupportedVersion, path: JSONPath.root,
                 message: "\(Value.schema.id) version \(version) is not readable; this reader understands 1...\(Value.schema.version)")
         }
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .custom { decoder in
-            let container = try decoder.singleValueContainer()
-            let text = try container.decode(String.self)
-            guard let date = RFC3339Timestamp.parse(text) else {
-                throw DecodingError.dataCorruptedError(in: container, debugDescription: "'\(text)' is not an RFC 3339 timestamp with offset")
-            }
-            return date
-        }
+        let decoder = RecordJSON.foundationDecoder()
         do {
             return try decoder.decode(type, from: data)
         } catch let error as DecodingError {
