@@ -55,4 +55,6 @@ public final class Readiness: @unchecked Sendable {
     public func register(_ part: String) { lock.lock(); parts[part] = false; lock.unlock() }
     public func markReady(_ part: String, _ ready: Bool = true) { lock.lock(); parts[part] = ready; lock.unlock() }
     public var notReady: [String] { lock.lock(); defer { lock.unlock() }; return parts.filter { !$0.value }.keys.sorted() }
+    /// Every registered part is ready (and there is at least one).
+    public var isReady: Bool { lock.lock(); defer { lock.unlock() }; return !parts.isEmpty && parts.values.allSatisfy { $0 } }
 }

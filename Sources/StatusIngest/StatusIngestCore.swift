@@ -6,23 +6,58 @@ import Topics
 /// feeds it events in partition order and writes what it returns.
 public struct StatusIngestCore: Sendable {
     public var catalogue: ServiceCatalogue
-    public private(set) var cases: [String: CaseState] = [:]
+    /// Cases still open, in full: what the next event needs.
+    public private(set) var openCases: [String: CaseState] = [:]
+    /// Closed cases, found in the archive when an event still concerns them,
+    /// so memory does not grow with every case ever closed.
+    private var closedCases: [String: ClosedCaseArchive.Slot] = [:]
+    private let archive: ClosedCaseArchive
     /// How many recent event ids each case remembers for de-duplication.
     public let rememberedEventIds: Int
 
-    public init(catalogue: ServiceCatalogue, rememberedEventIds: Int = 64) {
+    /// Without an `archive`, closed cases go to a new one in the temporary directory.
+    public init(catalogue: ServiceCatalogue, archive: ClosedCaseArchive? = nil, rememberedEventIds: Int = 64) throws(ClosedCaseArchive.Failure) {
         self.catalogue = catalogue
+        if let archive { self.archive = archive } else { self.archive = try ClosedCaseArchive() }
         self.rememberedEventIds = rememberedEventIds
     }
 
-    /// Restores a case from `status.current` (start-up, rebalance).
-    public mutating func restore(_ state: CaseState) {
-        cases[state.kafkaKey] = state
+    public var closedCount: Int { closedCases.count }
+
+    /// The case's current state, open or closed.
+    public func state(of key: String) throws(ClosedCaseArchive.Failure) -> CaseState? {
+        if let open = openCases[key] { return open }
+        guard let slot = closedCases[key] else { return nil }
+        return try archive.get(slot)
     }
 
-    public mutating func ingest(_ event: StatusEvent) -> IngestOutcome {
+    /// Every case's current state, the closed ones read back from the archive.
+    public func allStates() throws(ClosedCaseArchive.Failure) -> [CaseState] {
+        var states = Array(openCases.values)
+        for slot in closedCases.values { states.append(try archive.get(slot)) }
+        return states
+    }
+
+    /// Restores a case from `status.current` (start-up, rebalance).
+    public mutating func restore(_ state: CaseState) throws(ClosedCaseArchive.Failure) {
+        try keep(state)
+    }
+
+    /// Open states stay in memory; closed ones go to the archive.
+    private mutating func keep(_ state: CaseState) throws(ClosedCaseArchive.Failure) {
+        let key = state.kafkaKey
+        if CaseLifecycle.isClosed(state.status) {
+            closedCases[key] = try archive.put(state)
+            openCases[key] = nil
+        } else {
+            openCases[key] = state
+            closedCases[key] = nil
+        }
+    }
+
+    public mutating func ingest(_ event: StatusEvent) throws(ClosedCaseArchive.Failure) -> IngestOutcome {
         let key = event.kafkaKey
-        let existing = cases[key]
+        let existing = try state(of: key)
         if let existing, existing.recentEventIds.contains(event.eventId) { return .duplicate }
         let service: ServiceDefinition
         switch catalogue.place(event) {
@@ -31,14 +66,14 @@ public struct StatusIngestCore: Sendable {
         }
         guard let existing else {
             let state = Self.open(event, service: service)
-            cases[key] = state
+            try keep(state)
             return .accepted(state, notice: service.notice(for: event.status))
         }
         if event.occurredAt < existing.lastEventAt {
             // History keeps it; the current state does not move back.
             var state = existing
             remember(event.eventId, in: &state)
-            cases[key] = state
+            try keep(state)
             return .recordedLate(state)
         }
         switch CaseLifecycle.check(from: existing.status, to: event.status, allowsReopening: service.allowsReopening) {
@@ -48,7 +83,7 @@ public struct StatusIngestCore: Sendable {
             var state = existing
             let reopens = CaseLifecycle.isClosed(existing.status)
             advance(&state, with: event, service: service, reopens: reopens)
-            cases[key] = state
+            try keep(state)
             return .accepted(state, notice: service.notice(for: event.status))
         }
     }

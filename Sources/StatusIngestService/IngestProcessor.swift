@@ -30,13 +30,14 @@ final class IngestProcessor: @unchecked Sendable {
         lock.unlock()
     }
 
-    func restore(_ states: [CaseState]) {
+    func restore(_ states: [CaseState]) throws {
         lock.lock()
-        for state in states { core.restore(state) }
-        lock.unlock()
+        defer { lock.unlock() }
+        for state in states { try core.restore(state) }
     }
 
-    var caseCount: Int { lock.lock(); defer { lock.unlock() }; return core.cases.count }
+    /// Cases held in memory in full, and closed cases kept in the archive.
+    var caseCounts: (open: Int, closed: Int) { lock.lock(); defer { lock.unlock() }; return (core.openCases.count, core.closedCount) }
 
     func process(_ record: KafkaConsumerRecord) throws -> [KafkaProducerRecord] {
         let agencyLabel = HubTopics.statusEvents.agencyCode(in: record.topic) ?? "unknown"
@@ -51,8 +52,9 @@ final class IngestProcessor: @unchecked Sendable {
         case .success(let read): event = read
         }
         lock.lock()
-        let outcome = core.ingest(event)
+        let ingested = Result { () throws(ClosedCaseArchive.Failure) in try core.ingest(event) }
         lock.unlock()
+        let outcome = try ingested.get()
         let labels = ["agency": event.agency, "service": event.serviceId]
         switch outcome {
         case .duplicate:

@@ -38,9 +38,14 @@ public final class StatusIngestService: HubService {
     }
 
     public func run(shutdown: ShutdownSignal) async throws {
-        let processor = IngestProcessor(core: StatusIngestCore(catalogue: ServiceCatalogue()), maxEventBytes: maxEventBytes,
+        let processor = IngestProcessor(core: try StatusIngestCore(catalogue: ServiceCatalogue()), maxEventBytes: maxEventBytes,
                                         metrics: metrics, hubVersion: hubVersion, pseudonymSecret: pseudonymSecret)
         let client = self.client, logger = self.logger
+        metrics.addCollector { [weak processor] registry in
+            guard let counts = processor?.caseCounts else { return }
+            registry.set("hub_status_cases", Double(counts.open), labels: ["state": "open"], help: "Cases held by status-ingest: open in memory, closed in the archive.")
+            registry.set("hub_status_cases", Double(counts.closed), labels: ["state": "closed"], help: "Cases held by status-ingest: open in memory, closed in the archive.")
+        }
         let follower = Task { await Self.followCatalogue(client: client, logger: logger, processor: processor, shutdown: shutdown) }
         defer { follower.cancel() }
         let stage = TransactionalStage(
@@ -54,8 +59,10 @@ public final class StatusIngestService: HubService {
                 let states = try await TopicSnapshot.latestByKey(topic: HubTopics.statusCurrent.name, client: client, logger: logger)
                     .values.compactMap { try? RecordJSON.decode(CaseState.self, from: Data($0)) }
                 for definition in catalogue.services.values { processor.upsertService(definition) }
-                processor.restore(states)
-                logger.info("loaded", ["services": String(catalogue.services.count), "cases": String(states.count)])
+                try processor.restore(states)
+                let counts = processor.caseCounts
+                logger.info("loaded", ["services": String(catalogue.services.count), "open_cases": String(counts.open),
+                                       "closed_cases": String(counts.closed)])
             }
         ) { record in try processor.process(record) }
         try await stage.run(shutdown: shutdown)

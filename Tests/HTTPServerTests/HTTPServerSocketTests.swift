@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import HTTPServer
 import Testing
 
@@ -354,21 +355,27 @@ struct HTTPServerSocketTests {
 
     @Test func shutdownLetsAnInFlightRequestFinish() async throws {
         let server = try startServer()
-        let client = try await onThread {
+        // One thread does the whole sequence, so a busy cooperative pool cannot delay
+        // the shutdown until after the handler has finished.
+        let (response, stoppedAfter) = try await onThread {
             let client = try RawClient(port: server.port)
             try client.send("GET /slower HTTP/1.1\r\nHost: t\r\n\r\n")
-            return client
+            Thread.sleep(forTimeInterval: 0.2)  // the handler is now sleeping
+            let stopped = DispatchSemaphore(value: 0)
+            let elapsed = Mutex(0.0)
+            Thread {
+                let start = Date()
+                server.shutdown()
+                elapsed.withLock { $0 = Date().timeIntervalSince(start) }
+                stopped.signal()
+            }.start()
+            let response = try client.readResponse()
+            stopped.wait()
+            return (response, elapsed.withLock { $0 })
         }
-        try await Task.sleep(for: .milliseconds(200))  // the handler is now sleeping
-        async let stopped = onThread {
-            let start = Date()
-            server.shutdown()
-            return Date().timeIntervalSince(start)
-        }
-        let response = try await onThread { try client.readResponse() }
         expectClosing(response, status: 200)
         #expect(response.text == "slow done")
-        #expect(try await stopped < 4)
+        #expect(stoppedAfter < 4)
     }
 
     @Test func shutdownCutsAHandlerThatNeverFinishes() async throws {

@@ -7,22 +7,22 @@ import Topics
 struct CaseReportTests {
     /// Five passport cases and one eID case, figures computed by hand.
     @Test("counts, median and 90th percentile per service, against hand-computed figures")
-    func figures() {
-        var core = StatusIngestCore(catalogue: sampleCatalogue)
+    func figures() throws {
+        var core = try StatusIngestCore(catalogue: sampleCatalogue)
         // PMLP-PASE: completed after 2, 4, 10 and 12 days; one refused; one still open.
         for (index, days) in [2.0, 4, 10, 12].enumerated() {
-            _ = core.ingest(event(.submitted, at: 0, caseId: "P\(index)"))
-            _ = core.ingest(event(.completed, at: days, caseId: "P\(index)"))
+            _ = try core.ingest(event(.submitted, at: 0, caseId: "P\(index)"))
+            _ = try core.ingest(event(.completed, at: days, caseId: "P\(index)"))
         }
-        _ = core.ingest(event(.submitted, at: 1, caseId: "R"))
-        _ = core.ingest(event(.refused, at: 3, caseId: "R"))
-        _ = core.ingest(event(.submitted, at: 1, caseId: "O"))
-        _ = core.ingest(event(.submitted, at: 0, caseId: "E", service: "PMLP-EID"))
-        _ = core.ingest(event(.withdrawn, at: 1, caseId: "E", service: "PMLP-EID"))
+        _ = try core.ingest(event(.submitted, at: 1, caseId: "R"))
+        _ = try core.ingest(event(.refused, at: 3, caseId: "R"))
+        _ = try core.ingest(event(.submitted, at: 1, caseId: "O"))
+        _ = try core.ingest(event(.submitted, at: 0, caseId: "E", service: "PMLP-EID"))
+        _ = try core.ingest(event(.withdrawn, at: 1, caseId: "E", service: "PMLP-EID"))
         // Opened outside the period: left out.
-        _ = core.ingest(event(.submitted, at: 40, caseId: "LATE"))
+        _ = try core.ingest(event(.submitted, at: 40, caseId: "LATE"))
 
-        let report = CaseReport(cases: Array(core.cases.values), from: start, to: start.addingTimeInterval(30 * day), by: [.service])
+        let report = CaseReport(cases: try core.allStates(), from: start, to: start.addingTimeInterval(30 * day), by: [.service])
         #expect(report.rows.count == 2)
         let eid = report.rows[0], passport = report.rows[1]
         #expect(eid.group == ["service": "PMLP-EID"])
@@ -38,11 +38,11 @@ struct CaseReportTests {
     }
 
     @Test("grouping by several dimensions")
-    func dimensions() {
-        var core = StatusIngestCore(catalogue: sampleCatalogue)
-        _ = core.ingest(event(.submitted, at: 0, caseId: "A"))
-        _ = core.ingest(event(.submitted, at: 0, caseId: "B", service: "CSDD-REG", agency: "CSDD"))
-        let report = CaseReport(cases: Array(core.cases.values), from: start, to: start.addingTimeInterval(day), by: [.agency, .channel])
+    func dimensions() throws {
+        var core = try StatusIngestCore(catalogue: sampleCatalogue)
+        _ = try core.ingest(event(.submitted, at: 0, caseId: "A"))
+        _ = try core.ingest(event(.submitted, at: 0, caseId: "B", service: "CSDD-REG", agency: "CSDD"))
+        let report = CaseReport(cases: try core.allStates(), from: start, to: start.addingTimeInterval(day), by: [.agency, .channel])
         #expect(report.rows.map(\.group) == [["agency": "CSDD", "channel": "vpvkac"], ["agency": "PMLP", "channel": "vpvkac"]])
     }
 }

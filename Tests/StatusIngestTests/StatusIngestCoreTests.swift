@@ -56,18 +56,18 @@ struct StatusIngestCoreTests {
 
     @Test("a passport case: step times, elapsed, forecast and notices")
     func passportCase() throws {
-        var core = StatusIngestCore(catalogue: sampleCatalogue)
-        guard case .accepted(_, let firstNotice) = core.ingest(event(.submitted, at: 0, step: "application")) else {
+        var core = try StatusIngestCore(catalogue: sampleCatalogue)
+        guard case .accepted(_, let firstNotice) = try core.ingest(event(.submitted, at: 0, step: "application")) else {
             Issue.record("submitted not accepted"); return
         }
         #expect(firstNotice == nil)
-        _ = core.ingest(event(.accepted, at: 1, step: "application"))
-        guard case .accepted(let producing, _) = core.ingest(event(.inProgress, at: 2, step: "production")) else {
+        _ = try core.ingest(event(.accepted, at: 1, step: "application"))
+        guard case .accepted(let producing, _) = try core.ingest(event(.inProgress, at: 2, step: "production")) else {
             Issue.record("in_progress not accepted"); return
         }
         // In production since day 2: 9 expected days of production + 5 of hand-over remain.
         #expect(producing.forecastRemainingSeconds == (9 + 5) * day)
-        guard case .accepted(let done, let notice) = core.ingest(event(.completed, at: 12, step: "handover")) else {
+        guard case .accepted(let done, let notice) = try core.ingest(event(.completed, at: 12, step: "handover")) else {
             Issue.record("completed not accepted"); return
         }
         #expect(notice == TransitionNotice(status: .completed, messageClass: .official))
@@ -80,23 +80,23 @@ struct StatusIngestCoreTests {
     }
 
     @Test("over the legal maximum the case is flagged")
-    func slaBreach() {
-        var core = StatusIngestCore(catalogue: sampleCatalogue)
-        _ = core.ingest(event(.submitted, at: 0, service: "PMLP-DZV"))
-        guard case .accepted(let late, _) = core.ingest(event(.completed, at: 6, service: "PMLP-DZV")) else {
+    func slaBreach() throws {
+        var core = try StatusIngestCore(catalogue: sampleCatalogue)
+        _ = try core.ingest(event(.submitted, at: 0, service: "PMLP-DZV"))
+        guard case .accepted(let late, _) = try core.ingest(event(.completed, at: 6, service: "PMLP-DZV")) else {
             Issue.record("not accepted"); return
         }
         #expect(late.slaBreached, "PMLP-DZV's legal maximum is 5 days")
     }
 
     @Test("repeats are duplicates, late events do not move the state back")
-    func duplicatesAndLateEvents() {
-        var core = StatusIngestCore(catalogue: sampleCatalogue)
+    func duplicatesAndLateEvents() throws {
+        var core = try StatusIngestCore(catalogue: sampleCatalogue)
         let id = UUID()
-        _ = core.ingest(event(.submitted, at: 0, step: "application", id: id))
-        #expect(core.ingest(event(.submitted, at: 0, step: "application", id: id)) == .duplicate)
-        _ = core.ingest(event(.inProgress, at: 3, step: "production"))
-        guard case .recordedLate(let state) = core.ingest(event(.accepted, at: 1, step: "application")) else {
+        _ = try core.ingest(event(.submitted, at: 0, step: "application", id: id))
+        #expect(try core.ingest(event(.submitted, at: 0, step: "application", id: id)) == .duplicate)
+        _ = try core.ingest(event(.inProgress, at: 3, step: "production"))
+        guard case .recordedLate(let state) = try core.ingest(event(.accepted, at: 1, step: "application")) else {
             Issue.record("a late event must be recorded in history only"); return
         }
         #expect(state.status == .inProgress)
@@ -104,38 +104,78 @@ struct StatusIngestCoreTests {
     }
 
     @Test("unknown service, another agency's service, unknown step and illegal transitions are quarantined")
-    func quarantine() {
-        var core = StatusIngestCore(catalogue: sampleCatalogue)
+    func quarantine() throws {
+        var core = try StatusIngestCore(catalogue: sampleCatalogue)
         func code(_ outcome: IngestOutcome) -> QuarantineReason.Code? {
             if case .quarantined(let reason) = outcome { return reason.code }
             return nil
         }
-        #expect(code(core.ingest(event(.submitted, at: 0, service: "PMLP-NOPE"))) == .unknownService)
-        #expect(code(core.ingest(event(.submitted, at: 0, service: "VID-EDS-IIN"))) == .foreignService)
-        #expect(code(core.ingest(event(.submitted, at: 0, step: "no-such-step"))) == .unknownStep)
-        _ = core.ingest(event(.completed, at: 1, step: "handover"))
-        #expect(code(core.ingest(event(.inProgress, at: 2, step: "production"))) == .illegalTransition,
+        #expect(code(try core.ingest(event(.submitted, at: 0, service: "PMLP-NOPE"))) == .unknownService)
+        #expect(code(try core.ingest(event(.submitted, at: 0, service: "VID-EDS-IIN"))) == .foreignService)
+        #expect(code(try core.ingest(event(.submitted, at: 0, step: "no-such-step"))) == .unknownStep)
+        _ = try core.ingest(event(.completed, at: 1, step: "handover"))
+        #expect(code(try core.ingest(event(.inProgress, at: 2, step: "production"))) == .illegalTransition,
                 "PMLP-PASE does not allow reopening")
     }
 
     @Test("a reopened case counts a new iteration where the catalogue allows it")
-    func reopening() {
-        var core = StatusIngestCore(catalogue: sampleCatalogue)
-        _ = core.ingest(event(.submitted, at: 0, step: "registration", service: "VID-EDS-IIN", agency: "VID"))
-        _ = core.ingest(event(.completed, at: 5, step: "refund", service: "VID-EDS-IIN", agency: "VID"))
-        guard case .accepted(let reopened, _) = core.ingest(event(.inProgress, at: 9, step: "review", service: "VID-EDS-IIN", agency: "VID")) else {
+    func reopening() throws {
+        var core = try StatusIngestCore(catalogue: sampleCatalogue)
+        _ = try core.ingest(event(.submitted, at: 0, step: "registration", service: "VID-EDS-IIN", agency: "VID"))
+        _ = try core.ingest(event(.completed, at: 5, step: "refund", service: "VID-EDS-IIN", agency: "VID"))
+        guard case .accepted(let reopened, _) = try core.ingest(event(.inProgress, at: 9, step: "review", service: "VID-EDS-IIN", agency: "VID")) else {
             Issue.record("reopening refused"); return
         }
         #expect(reopened.iteration == 2)
         #expect(reopened.status == .inProgress)
     }
 
+    @Test("closed cases leave memory for the archive and come back whole when an event concerns them")
+    func closedCasesAreArchived() throws {
+        var core = try StatusIngestCore(catalogue: sampleCatalogue)
+        let closing = UUID()
+        _ = try core.ingest(event(.submitted, at: 0, step: "registration", service: "VID-EDS-IIN", agency: "VID"))
+        _ = try core.ingest(event(.inProgress, at: 1, step: "review", service: "VID-EDS-IIN", agency: "VID"))
+        _ = try core.ingest(event(.completed, at: 5, step: "refund", service: "VID-EDS-IIN", agency: "VID", id: closing))
+        #expect(core.openCases.isEmpty)
+        #expect(core.closedCount == 1)
+        let closed = try #require(try core.state(of: "VID/C-1"))
+        #expect(closed.status == .completed)
+        #expect(closed.periods.count == 3)
+
+        // A repeat of the closing event is recognised from the archived state.
+        #expect(try core.ingest(event(.completed, at: 5, step: "refund", service: "VID-EDS-IIN", agency: "VID", id: closing)) == .duplicate)
+        // A late event is remembered in the archived state, which stays closed.
+        guard case .recordedLate(let late) = try core.ingest(event(.inProgress, at: 2, step: "review", service: "VID-EDS-IIN", agency: "VID")) else {
+            Issue.record("late event on a closed case must be recorded late"); return
+        }
+        #expect(late.status == .completed)
+        #expect(core.openCases.isEmpty)
+        // Reopening brings the whole state back into memory, earlier steps included.
+        guard case .accepted(let reopened, _) = try core.ingest(event(.inProgress, at: 9, step: "review", service: "VID-EDS-IIN", agency: "VID")) else {
+            Issue.record("reopening refused"); return
+        }
+        #expect(reopened.periods.count == 4)
+        #expect(reopened.recentEventIds.contains(closing))
+        #expect(core.openCases["VID/C-1"] == reopened)
+        #expect(core.closedCount == 0)
+
+        // Restoring from status.current sorts states the same way.
+        var restored = try StatusIngestCore(catalogue: sampleCatalogue)
+        try restored.restore(closed)
+        try restored.restore(reopened.with(caseId: "C-2"))
+        #expect(restored.closedCount == 1)
+        #expect(restored.openCases.keys.sorted() == ["VID/C-2"])
+        #expect(try restored.allStates().count == 2)
+        #expect(try restored.state(of: "VID/C-1") == closed)
+    }
+
     @Test("the minimal event, submitted with no client, opens a case")
-    func minimalEvent() {
-        var core = StatusIngestCore(catalogue: sampleCatalogue)
+    func minimalEvent() throws {
+        var core = try StatusIngestCore(catalogue: sampleCatalogue)
         let minimal = StatusEvent(caseId: "M-1", agency: "CSDD", serviceId: "CSDD-REG", channel: .inPerson,
                                   status: .submitted, occurredAt: start)
-        guard case .accepted(let state, _) = core.ingest(minimal) else { Issue.record("minimal event refused"); return }
+        guard case .accepted(let state, _) = try core.ingest(minimal) else { Issue.record("minimal event refused"); return }
         #expect(state.kafkaKey == "CSDD/M-1")
     }
 }
@@ -170,5 +210,13 @@ struct StatusEventIntakeTests {
         #expect(code(read(good, max: 50)) == "too_large")
         #expect(code(read(good, topic: "status.history")) == "unexpected_topic")
         #expect(code(StatusEventIntake.read(topic: "status.events.VID", key: nil, value: nil, maxBytes: 100)) == "empty_value")
+    }
+}
+
+private extension CaseState {
+    func with(caseId: String) -> CaseState {
+        var copy = self
+        copy.caseId = caseId
+        return copy
     }
 }

@@ -23,8 +23,11 @@ public enum RecordJSON {
 
     /// Reads RFC 3339 times with or without a fraction (older records were written in whole seconds).
     public static func decode<Value: Decodable>(_ type: Value.Type, from data: Data) throws -> Value {
-        try foundationDecoder().decode(type, from: data)
+        try sharedDecoder.decode(type, from: data)
     }
+
+    /// One configured decoder for every call: `decode` keeps no state between calls, and making one per record shows.
+    static let sharedDecoder = foundationDecoder()
 
     /// `JSONDecoder` reading RFC 3339 times with an offset, the one date form the hub accepts.
     public static func foundationDecoder() -> JSONDecoder {

@@ -24,7 +24,7 @@ public enum TopicValueCodec {
                 code: .unsupportedVersion, path: JSONPath.root,
                 message: "\(Value.schema.id) version \(version) is not readable; this reader understands 1...\(Value.schema.version)")
         }
-        let decoder = RecordJSON.foundationDecoder()
+        let decoder = RecordJSON.sharedDecoder
         do {
             return try decoder.decode(type, from: data)
         } catch let error as DecodingError {
