@@ -31,9 +31,7 @@ final class IngestProcessor: @unchecked Sendable {
     }
 
     func restore(_ states: [CaseState]) throws {
-        lock.lock()
-        defer { lock.unlock() }
-        for state in states { try core.restore(state) }
+        try lock.withLock { for state in states { try core.restore(state) } }
     }
 
     /// Cases held in memory in full, and closed cases kept in the archive.
@@ -51,10 +49,7 @@ final class IngestProcessor: @unchecked Sendable {
                                   code: rejection.code, message: rejection.message, path: rejection.path)]
         case .success(let read): event = read
         }
-        lock.lock()
-        let ingested = Result { () throws(ClosedCaseArchive.Failure) in try core.ingest(event) }
-        lock.unlock()
-        let outcome = try ingested.get()
+        let outcome = try lock.withLock { try core.ingest(event) }
         let labels = ["agency": event.agency, "service": event.serviceId]
         switch outcome {
         case .duplicate:

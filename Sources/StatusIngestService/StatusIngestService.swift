@@ -43,8 +43,9 @@ public final class StatusIngestService: HubService {
         let client = self.client, logger = self.logger
         metrics.addCollector { [weak processor] registry in
             guard let counts = processor?.caseCounts else { return }
-            registry.set("hub_status_cases", Double(counts.open), labels: ["state": "open"], help: "Cases held by status-ingest: open in memory, closed in the archive.")
-            registry.set("hub_status_cases", Double(counts.closed), labels: ["state": "closed"], help: "Cases held by status-ingest: open in memory, closed in the archive.")
+            let help = "Cases held by status-ingest: open in memory, closed in the archive."
+            registry.set("hub_status_cases", Double(counts.open), labels: ["state": "open"], help: help)
+            registry.set("hub_status_cases", Double(counts.closed), labels: ["state": "closed"], help: help)
         }
         let follower = Task { await Self.followCatalogue(client: client, logger: logger, processor: processor, shutdown: shutdown) }
         defer { follower.cancel() }

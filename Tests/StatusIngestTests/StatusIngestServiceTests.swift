@@ -158,9 +158,7 @@ extension StatusIngestServiceTests {
         #expect(seen.total >= allIds.count)
 
         let current = try await TopicSnapshot.latestByKey(topic: HubTopics.statusCurrent.name, client: client, logger: logger)
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        let states = current.filter { $0.key.hasPrefix("\(agency)/") }.values.compactMap { try? decoder.decode(CaseState.self, from: Data($0)) }
+        let states = current.filter { $0.key.hasPrefix("\(agency)/") }.values.compactMap { try? RecordJSON.decode(CaseState.self, from: Data($0)) }
         #expect(states.count == cases)
         #expect(states.allSatisfy { $0.status == .completed && $0.iteration == 1 && $0.elapsedSeconds == 2.0 * 86_400 && $0.periods.count == 3 },
                 "each case counted once: three periods, two days")

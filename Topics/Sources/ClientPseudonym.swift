@@ -5,6 +5,6 @@ public enum ClientPseudonym {
     /// `c:` and 32 hex digits (128 bits of HMAC-SHA256).
     public static func key(for party: PartyReference, secret: String) -> String {
         let mac = SHA256.hmac(key: Array(secret.utf8), message: Array("\(party.type.rawValue):\(party.id)".utf8))
-        return "c:" + SHA256.hex(Array(mac.prefix(16)))
+        return "c:" + Hex.string(mac.prefix(16))
     }
 }

@@ -123,8 +123,8 @@ public struct JSONWriter {
                 case 0x08: bytes.append(contentsOf: [0x5C, UInt8(ascii: "b")])
                 case 0x0C: bytes.append(contentsOf: [0x5C, UInt8(ascii: "f")])
                 default:
-                    let hex = Array("0123456789abcdef".utf8)
-                    bytes.append(contentsOf: [0x5C, UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
+                    bytes.append(contentsOf: [0x5C, UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0")])
+                    Hex.append(byte, to: &bytes)
                 }
             }
             bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<utf8.count]))

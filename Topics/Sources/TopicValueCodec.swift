@@ -4,11 +4,10 @@ import Foundation
 /// unknown fields are ignored, older or equal versions are read, newer versions are refused.
 public enum TopicValueCodec {
     /// Canonical JSON: sorted keys, unescaped slashes, dates as RFC 3339 strings in UTC.
-    /// Values that write themselves (`JSONWritable`) skip `JSONEncoder` and give the same bytes.
+    /// The same bytes `RecordJSON.encode` gives, with encoding failures as schema violations.
     public static func encode<Value: TopicValue>(_ value: Value) throws(SchemaViolation) -> Data {
-        if let writable = value as? any JSONWritable { return Data(JSONWriter.encode(writable)) }
         do {
-            return try RecordJSON.foundationEncoder().encode(value)
+            return try RecordJSON.encode(value)
         } catch let EncodingError.invalidValue(_, context) {
             throw SchemaViolation(code: .invalidValue, path: JSONPath.render(context.codingPath), message: context.debugDescription)
         } catch {

@@ -43,21 +43,9 @@ public struct TraceContext: Sendable, Hashable, CustomStringConvertible {
     public var description: String { traceparent }
 
     private static func randomHex(bytes count: Int) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var generator = SystemRandomNumberGenerator()
         while true {
-            var text: [UInt8] = []
-            text.reserveCapacity(count * 2)
-            var nonZero = false
-            var word: UInt64 = 0
-            for index in 0..<count {
-                if index % 8 == 0 { word = generator.next() }
-                let byte = UInt8(truncatingIfNeeded: word >> (8 * UInt64(index % 8)))
-                nonZero = nonZero || byte != 0
-                text.append(digits[Int(byte >> 4)])
-                text.append(digits[Int(byte & 0xF)])
-            }
-            if nonZero { return String(decoding: text, as: UTF8.self) }
+            let bytes = Hex.randomBytes(count)
+            if bytes.contains(where: { $0 != 0 }) { return Hex.string(bytes) }
         }
     }
 

@@ -5,19 +5,11 @@ extension UUID {
     /// Foundation's `UUID()` opens /dev/urandom for every id, which shows on
     /// paths that make one per record.
     public static func random() -> UUID {
-        var generator = SystemRandomNumberGenerator()
-        let high: UInt64 = generator.next(), low: UInt64 = generator.next()
-        var bytes = (0..<8).map { UInt8(truncatingIfNeeded: high >> (8 * UInt64($0))) }
-            + (0..<8).map { UInt8(truncatingIfNeeded: low >> (8 * UInt64($0))) }
+        var bytes = Hex.randomBytes(16)
         bytes[6] = (bytes[6] & 0x0F) | 0x40  // version 4
         bytes[8] = (bytes[8] & 0x3F) | 0x80  // RFC 4122 variant
-        return UUID(uuid: (bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
-                           bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]))
+        return UUID(sixteen: bytes)
     }
-}
-
-extension UUID {
-    private static let hexDigits = Array("0123456789abcdef".utf8)
 
     /// The 8-4-4-4-12 form in lowercase, as every hub contract writes ids,
     /// without Foundation's formatting (measurable once per record).
@@ -33,8 +25,7 @@ extension UUID {
         withUnsafeBytes(of: uuid) { raw in
             for (index, byte) in raw.enumerated() {
                 if index == 4 || index == 6 || index == 8 || index == 10 { bytes.append(UInt8(ascii: "-")) }
-                bytes.append(Self.hexDigits[Int(byte >> 4)])
-                bytes.append(Self.hexDigits[Int(byte & 0xF)])
+                Hex.append(byte, to: &bytes)
             }
         }
     }
@@ -65,6 +56,10 @@ extension UUID {
             }
         }
         guard count == 16, high == nil else { return nil }
+        self.init(sixteen: bytes)
+    }
+
+    private init(sixteen bytes: [UInt8]) {
         self.init(uuid: (bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
                          bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]))
     }
