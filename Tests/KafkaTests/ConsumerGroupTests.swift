@@ -72,14 +72,20 @@ struct ConsumerGroupTests {
         await consumer.close()
     }
 
-    @Test("a small buffer pauses fetching automatically and loses nothing")
-    func automaticBackPressure() async throws {
+    /// 3,000 ms: the slow application's pauses stay within the hold, so only the
+    /// poll thread waits; 0 ms: every full buffer pauses the partitions at once,
+    /// which discards librdkafka's prefetched records and fetches them again.
+    @Test("a small buffer holds back, then pauses, and loses nothing", arguments: [3_000, 0])
+    func automaticBackPressure(pauseAfterMilliseconds: Int) async throws {
         let topic = TestKafka.uniqueTopic("backpressure")
         try await TestKafka.createTopic(topic, partitions: 2)
         let producer = try TestKafka.producer()
         _ = try await producer.sendAll((0..<3_000).map { KafkaProducerRecord(topic: topic, key: "k\($0 % 9)", value: "\($0)") })
         await producer.close()
-        let consumer = try TestKafka.consumer(group: "g-\(topic)", topics: [topic]) { $0.bufferCapacity = 100 }
+        let consumer = try TestKafka.consumer(group: "g-\(topic)", topics: [topic]) {
+            $0.bufferCapacity = 100
+            $0.backPressurePauseAfterMilliseconds = pauseAfterMilliseconds
+        }
         var values: [Int] = []
         while values.count < 3_000 {
             guard let record = await consumer.nextBatch(max: 1, timeout: .seconds(30)).first else { break }
@@ -90,6 +96,11 @@ struct ConsumerGroupTests {
         await consumer.close()
         #expect(values.count == 3_000)
         #expect(Set(values).count == 3_000)
+        // One producer, keyed: each partition's values arrive in the order they were sent.
+        for key in 0 ..< 9 {
+            let ofKey = values.filter { $0 % 9 == key }
+            #expect(ofKey == ofKey.sorted())
+        }
     }
 }
 

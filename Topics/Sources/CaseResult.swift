@@ -3,6 +3,11 @@ public struct CaseResult: Codable, Sendable, Hashable {
     /// Pattern every link must match: only https links may be sent to clients.
     public static let linkPattern = "^https://[^\\s]+$"
 
+    /// What `link` must be: a URI matching `linkPattern`.
+    static func isValidLink(_ text: String) -> Bool {
+        JSONStringFormat.uri.accepts(text) && text.matches(pattern: linkPattern)
+    }
+
     /// Short decision text, e.g. "granted".
     public var decision: String?
     /// Why the agency decided so.
@@ -35,9 +40,7 @@ public struct CaseResult: Codable, Sendable, Hashable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         decision = try container.decodeIfPresent(String.self, forKey: .decision)
         reason = try container.decodeIfPresent(String.self, forKey: .reason)
-        link = try container.decodeTextIfPresent(forKey: .link, rule: "is not an https URL") { text in
-            JSONStringFormat.uri.accepts(text) && text.matches(pattern: Self.linkPattern)
-        }
+        link = try container.decodeTextIfPresent(forKey: .link, rule: "is not an https URL", isValid: Self.isValidLink)
     }
 }
 

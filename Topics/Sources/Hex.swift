@@ -16,15 +16,9 @@ public enum Hex {
         return String(decoding: text, as: UTF8.self)
     }
 
-    /// `count` bytes from the system generator, drawn 8 at a time (one call per byte shows on hot paths).
+    /// `count` bytes from the system generator, served from a pooled block
+    /// (`RandomPool`): one system call per few hundred ids instead of one per word.
     public static func randomBytes(_ count: Int) -> [UInt8] {
-        var generator = SystemRandomNumberGenerator()
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(count)
-        while bytes.count < count {
-            let word: UInt64 = generator.next()
-            withUnsafeBytes(of: word) { bytes.append(contentsOf: $0.prefix(count - bytes.count)) }
-        }
-        return bytes
+        RandomPool.shared.bytes(count)
     }
 }

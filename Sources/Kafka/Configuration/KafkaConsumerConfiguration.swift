@@ -18,10 +18,18 @@ public struct KafkaConsumerConfiguration: Sendable, Hashable {
     /// every hop of a quiet pipeline; 100 keeps hops short for a few idle
     /// fetches a second.
     public var maxFetchWaitMilliseconds = 100
-    /// Records held between librdkafka and the application; above it the
-    /// consumer pauses its partitions and keeps polling, so the group
-    /// membership stays alive while the application catches up.
+    /// Records held between librdkafka and the application. Above it the
+    /// consumer stops taking records from librdkafka (whose own prefetch
+    /// queue, `maxPrefetchKilobytes`, then fills and stops fetching).
     public var bufferCapacity = 10_000
+    /// How long the buffer may stay full before the consumer pauses its
+    /// partitions and goes on polling, so rebalances are served while a
+    /// slow application catches up. Pausing discards librdkafka's prefetched
+    /// records (fetched again on resume), so it is the second resort.
+    public var backPressurePauseAfterMilliseconds = 3_000
+    /// librdkafka's prefetch queue limit (`queued.max.messages.kbytes`); its
+    /// default of 64 MiB per consumer is more than a hub stage needs.
+    public var maxPrefetchKilobytes = 16_384
     /// How long a revocation waits for records already handed to the
     /// application to be stored before giving the partitions up.
     public var revokeGraceMilliseconds = 10_000
@@ -45,6 +53,7 @@ public struct KafkaConsumerConfiguration: Sendable, Hashable {
             "session.timeout.ms": String(sessionTimeoutMilliseconds),
             "fetch.wait.max.ms": String(maxFetchWaitMilliseconds),
             "enable.partition.eof": "false",
+            "queued.max.messages.kbytes": String(maxPrefetchKilobytes),
         ]
         return p.merging(client.values) { _, given in given }
     }

@@ -38,6 +38,8 @@ final class ConsumerCore: @unchecked Sendable {
         var skipped: [KafkaTopicPartition: Int64] = [:]
         var userPaused: Set<KafkaTopicPartition> = []
         var autoPaused = false
+        /// When the buffer last became full while fetching was not paused (uptime ns).
+        var fullSince: UInt64?
         var deduplicator: RecordDeduplicator?
         var duplicates = 0
 
@@ -206,8 +208,14 @@ final class ConsumerCore: @unchecked Sendable {
 
     // MARK: Poll thread
 
-    /// One short poll plus whatever else is ready, then back-pressure upkeep.
+    /// Back-pressure upkeep, then one short poll plus whatever else is ready.
     func pollOnce() {
+        if holdBack() {
+            // Leave records in librdkafka's queue, which bounds itself
+            // (`queued.max.messages.kbytes`) and keeps what it prefetched.
+            usleep(5_000)
+            return
+        }
         var records: [KafkaConsumerRecord] = []
         var message = rd_kafka_consumer_poll(handle, 100)
         while let current = message {
@@ -217,7 +225,6 @@ final class ConsumerCore: @unchecked Sendable {
             message = rd_kafka_consumer_poll(handle, 0)
         }
         if !records.isEmpty { push(records) }
-        applyBackPressure()
     }
 
     private func convert(_ message: UnsafeMutablePointer<rd_kafka_message_t>) -> KafkaConsumerRecord? {
@@ -273,22 +280,45 @@ final class ConsumerCore: @unchecked Sendable {
         if let (waiter, batch) = delivery { waiter.continuation.resume(returning: batch) }
     }
 
-    private func applyBackPressure() {
+    /// Two levels of back-pressure when the buffer is full. First the poll
+    /// thread stops taking records, which costs nothing: librdkafka keeps
+    /// its prefetched records and stops fetching when its own queue is full.
+    /// But rebalances are only served by polling, so after
+    /// `backPressurePauseAfterMilliseconds` the partitions are paused (which
+    /// discards librdkafka's prefetched records, fetched again on resume)
+    /// and polling goes on, so the group never waits on a slow member.
+    /// Below half the capacity the consumer resumes. True: skip this poll.
+    private func holdBack() -> Bool {
         let capacity = configuration.bufferCapacity
-        let change: (pause: Bool, partitions: [KafkaTopicPartition])? = state.withLock { state in
-            if !state.autoPaused, state.buffered >= capacity || state.stopped {
+        let holdLimit = UInt64(configuration.backPressurePauseAfterMilliseconds) * 1_000_000
+        let now = DispatchTime.now().uptimeNanoseconds
+        let (hold, change): (Bool, (pause: Bool, partitions: [KafkaTopicPartition])?) = state.withLock { state in
+            let partitions = state.assignment.subtracting(state.userPaused).sorted()
+            if state.stopped {
+                guard !state.autoPaused else { return (false, nil) }
                 state.autoPaused = true
-                return (true, state.assignment.subtracting(state.userPaused).sorted())
+                return (false, (true, partitions))
             }
-            if state.autoPaused, !state.stopped, state.buffered <= capacity / 2 {
+            if state.buffered >= capacity {
+                guard !state.autoPaused else { return (false, nil) }
+                let since = state.fullSince ?? now
+                state.fullSince = since
+                if now - since < holdLimit { return (true, nil) }
+                state.fullSince = nil
+                state.autoPaused = true
+                return (false, (true, partitions))
+            }
+            state.fullSince = nil
+            if state.autoPaused, state.buffered <= capacity / 2 {
                 state.autoPaused = false
-                return (false, state.assignment.subtracting(state.userPaused).sorted())
+                return (false, (false, partitions))
             }
-            return nil
+            return (false, nil)
         }
-        if let change, !change.partitions.isEmpty, let error = pauseResume(change.partitions, pause: change.pause) {
+        if let change, let error = pauseResume(change.partitions, pause: change.pause) {
             logger.warning("automatic pause/resume failed", ["error": error.description])
         }
+        return hold
     }
 
     private func pauseResume(_ partitions: [KafkaTopicPartition], pause: Bool) -> KafkaError? {

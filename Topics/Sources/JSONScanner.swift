@@ -1,0 +1,139 @@
+/// A strict forward reader over JSON bytes for the hand-written readers of
+/// hot contracts (`JSONReadable`). It understands objects, strings and
+/// `null`; anything else it reports as unsupported (nil), and the caller falls
+/// back to `JSONDecoder`, which then gives the exact reason a record is bad.
+/// So a scanner never has to explain an error: it only has to be sure.
+struct JSONScanner {
+    private let bytes: UnsafeRawBufferPointer
+    private var index = 0
+
+    init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+
+    private var current: UInt8? { index < bytes.count ? bytes[index] : nil }
+
+    mutating func skipWhitespace() {
+        while let byte = current, byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 { index += 1 }
+    }
+
+    /// Consumes `byte` after optional whitespace.
+    mutating func take(_ byte: UInt8) -> Bool {
+        skipWhitespace()
+        guard current == byte else { return false }
+        index += 1
+        return true
+    }
+
+    /// Consumes `null` after optional whitespace.
+    mutating func takeNull() -> Bool {
+        skipWhitespace()
+        guard index + 4 <= bytes.count, bytes[index] == 0x6E, bytes[index + 1] == 0x75,
+              bytes[index + 2] == 0x6C, bytes[index + 3] == 0x6C else { return false }
+        index += 4
+        return true
+    }
+
+    /// True when only whitespace is left.
+    mutating func atEnd() -> Bool {
+        skipWhitespace()
+        return index == bytes.count
+    }
+
+    /// Reads the members of an object, calling `member` with each key; the
+    /// closure must consume the value. Nil for anything but a well-formed object.
+    mutating func object(_ member: (inout JSONScanner, String) -> Bool) -> Bool {
+        guard take(0x7B) else { return false }  // {
+        if take(0x7D) { return true }  // }
+        while true {
+            guard let key = string(), take(0x3A), member(&self, key) else { return false }  // :
+            if take(0x2C) { continue }  // ,
+            return take(0x7D)
+        }
+    }
+
+    /// A string value with its escapes resolved; nil for anything JSON would
+    /// not accept (raw control characters, bad escapes, lone surrogates, invalid UTF-8).
+    mutating func string() -> String? {
+        guard take(0x22) else { return nil }  // "
+        let start = index
+        // The common case: no escapes, so the bytes are the string.
+        while let byte = current {
+            if byte == 0x22 {
+                let text = String(validating: UnsafeRawBufferPointer(rebasing: bytes[start ..< index]), as: UTF8.self)
+                index += 1
+                return text
+            }
+            if byte == 0x5C || byte < 0x20 { break }  // backslash or control character
+            index += 1
+        }
+        guard current == 0x5C else { return nil }
+        var text = Array(bytes[start ..< index])
+        while let byte = current {
+            index += 1
+            switch byte {
+            case 0x22:
+                return String(validating: text, as: UTF8.self)
+            case 0x5C:
+                guard let escape = current else { return nil }
+                index += 1
+                switch escape {
+                case 0x22, 0x5C, 0x2F: text.append(escape)
+                case 0x62: text.append(0x08)
+                case 0x66: text.append(0x0C)
+                case 0x6E: text.append(0x0A)
+                case 0x72: text.append(0x0D)
+                case 0x74: text.append(0x09)
+                case 0x75:
+                    guard let scalar = unicodeEscape() else { return nil }
+                    text.append(contentsOf: String(Character(scalar)).utf8)
+                default: return nil
+                }
+            case ..<0x20:
+                return nil
+            default:
+                text.append(byte)
+            }
+        }
+        return nil
+    }
+
+    /// The scalar of a `\uXXXX` escape (the `\u` consumed), joining a surrogate pair.
+    private mutating func unicodeEscape() -> Unicode.Scalar? {
+        guard let first = hex4() else { return nil }
+        switch first {
+        case 0xD800 ... 0xDBFF:
+            guard index + 2 <= bytes.count, bytes[index] == 0x5C, bytes[index + 1] == 0x75 else { return nil }
+            index += 2
+            guard let second = hex4(), (0xDC00 ... 0xDFFF).contains(second) else { return nil }
+            return Unicode.Scalar(0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00))
+        case 0xDC00 ... 0xDFFF:
+            return nil
+        default:
+            return Unicode.Scalar(first)
+        }
+    }
+
+    private mutating func hex4() -> UInt32? {
+        guard index + 4 <= bytes.count else { return nil }
+        var value: UInt32 = 0
+        for _ in 0 ..< 4 {
+            let byte = bytes[index]
+            let digit: UInt8
+            switch byte {
+            case 0x30 ... 0x39: digit = byte - 0x30
+            case 0x41 ... 0x46: digit = byte - 0x41 + 10
+            case 0x61 ... 0x66: digit = byte - 0x61 + 10
+            default: return nil
+            }
+            value = value << 4 | UInt32(digit)
+            index += 1
+        }
+        return value
+    }
+}
+
+/// A contract with a hand-written reader for the valid, common case. The
+/// reader returns nil whenever it is not certain, and the codec then decodes
+/// with `JSONDecoder`, so errors and their paths stay exactly as before.
+public protocol JSONReadable {
+    static func read(json: UnsafeRawBufferPointer) -> Self?
+}
