@@ -17,6 +17,7 @@ public struct HubConfiguration: Sendable, Equatable {
         "hub.pseudonym.secret": (developmentPseudonymSecret, "secret of the keyed hash that turns person and company codes into client keys"),
         "ingest.group": ("hub-status-ingest", "consumer group shared by every status-ingest instance"),
         "ingest.max.event.bytes": ("65536", "larger status events are dead-lettered as too_large"),
+        "operator.name": ("", "who runs `hub dlq replay` and `purge`, for the audit record; empty means the OS user"),
         "topics.replication.factor": ("-1", "replication factor for created topics; -1 is the broker's default"),
         "topics.production": ("false", "true adds min.insync.replicas to created topics"),
     ]

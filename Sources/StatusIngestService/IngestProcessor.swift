@@ -1,3 +1,4 @@
+import DeadLetters
 import Foundation
 import HubRuntime
 import Kafka
@@ -13,7 +14,7 @@ final class IngestProcessor: @unchecked Sendable {
     private var core: StatusIngestCore
     private let maxEventBytes: Int
     private let metrics: MetricsRegistry
-    private let hubVersion: String
+    private let failures: FailureRouting
     private let pseudonymSecret: String
 
     init(core: StatusIngestCore, maxEventBytes: Int, metrics: MetricsRegistry, hubVersion: String, pseudonymSecret: String) {
@@ -21,7 +22,9 @@ final class IngestProcessor: @unchecked Sendable {
         self.core = core
         self.maxEventBytes = maxEventBytes
         self.metrics = metrics
-        self.hubVersion = hubVersion
+        // Nothing in ingestion is retriable: a record fails the same way every time.
+        self.failures = FailureRouting(service: Self.service, ladder: .none, hubVersion: hubVersion,
+                                       quarantineTopic: HubTopics.statusQuarantine.name)
     }
 
     func upsertService(_ definition: ServiceDefinition) {
@@ -45,8 +48,8 @@ final class IngestProcessor: @unchecked Sendable {
         case .failure(let rejection):
             metrics.increment("hub_status_events_deadlettered_total", labels: ["agency": agencyLabel, "reason": rejection.code],
                               help: "Records that could not be read as status events.")
-            return [failureRecord(record, to: HubTopics.hubDeadLetter.name, errorClass: "permanent", stage: "intake",
-                                  code: rejection.code, message: rejection.message, path: rejection.path)]
+            return [failures.route(record, failure: RecordFailure(.permanent, code: rejection.code, message: rejection.message,
+                                                                  stage: "intake", path: rejection.path))]
         case .success(let read): event = read
         }
         let outcome = try lock.withLock { try core.ingest(event) }
@@ -58,8 +61,8 @@ final class IngestProcessor: @unchecked Sendable {
         case .quarantined(let reason):
             metrics.increment("hub_status_events_quarantined_total", labels: labels.merging(["reason": reason.code.rawValue]) { $1 },
                               help: "Events kept aside until the catalogue or the case can place them.")
-            return [failureRecord(record, to: HubTopics.statusQuarantine.name, errorClass: "quarantine", stage: "placement",
-                                  code: reason.code.rawValue, message: reason.message, path: "$")]
+            return [failures.route(record, failure: RecordFailure(.quarantine, code: reason.code.rawValue, message: reason.message,
+                                                                  stage: "placement", path: "$"))]
         case .recordedLate:
             metrics.increment("hub_status_events_late_total", labels: labels, help: "Events older than their case's latest: history only.")
             return [try history(event, envelope: envelope(for: event, from: record))]
@@ -123,22 +126,5 @@ final class IngestProcessor: @unchecked Sendable {
         return KafkaProducerRecord(topic: HubTopics.notifyRequests.name, key: Array(request.clientKey.utf8),
                                    value: Array(try RecordJSON.encode(request)),
                                    headers: headers.headers().map { KafkaHeader(key: $0.key, string: $0.value) })
-    }
-
-    private func failureRecord(_ record: KafkaConsumerRecord, to topic: String, errorClass: String, stage: String,
-                               code: String, message: String, path: String) -> KafkaProducerRecord {
-        let now = ISO8601DateFormatter().string(from: Date())
-        let added: [(String, String)] = [
-            (FailureHeaderName.topic, record.topic), (FailureHeaderName.partition, String(record.partition)),
-            (FailureHeaderName.offset, String(record.offset)),
-            (FailureHeaderName.timestamp, record.timestampMilliseconds.map(String.init) ?? ""),
-            (FailureHeaderName.service, Self.service), (FailureHeaderName.stage, stage),
-            (FailureHeaderName.errorClass, errorClass), (FailureHeaderName.code, code),
-            (FailureHeaderName.message, message), (FailureHeaderName.path, path), (FailureHeaderName.attempts, "1"),
-            (FailureHeaderName.firstFailure, now), (FailureHeaderName.lastFailure, now), (FailureHeaderName.hubVersion, hubVersion),
-        ]
-        return KafkaProducerRecord(topic: topic, partition: nil, key: record.key, value: record.value,
-                                   headers: record.headers + added.map { KafkaHeader(key: $0.0, string: $0.1) },
-                                   timestampMilliseconds: record.timestampMilliseconds)
     }
 }

@@ -68,6 +68,8 @@ enum Usage {
       status show AGENCY/CASE the case's current state and time per step
       report cases --from D --to D [--by service,channel,agency] [--format table|csv|json]
                               the MK 399 case figures
+      dlq list|show|stats|replay|purge
+                              dead letters and quarantine: what failed and why, replay, set aside
       bench passthrough       consume -> produce throughput beside a kcat pipe (--records N, --json)
 
     Configuration: a file of `key = value` lines (--config or HUB_CONFIG) and HUB_* environment variables;

@@ -25,6 +25,7 @@ func runCommand(_ words: [String]) async throws {
     case "ingest": try await StatusCommands.ingest(rest)
     case "status": try await StatusCommands.status(rest)
     case "report": try await ReportCommand.run(rest)
+    case "dlq": try await DeadLetterCommands.run(rest)
     default: throw UsageError("unknown command '\(command)'\n\n\(Usage.main)")
     }
 }

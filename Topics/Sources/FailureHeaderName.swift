@@ -23,4 +23,23 @@ public enum FailureHeaderName {
     public static let firstFailure = "hub.errors.first.failure"
     public static let lastFailure = "hub.errors.last.failure"
     public static let hubVersion = "hub.errors.hub.version"
+    /// On a record in a retry topic: when it is due again (epoch milliseconds).
+    public static let retryDue = "hub.retry.due"
+
+    /// Every header the failure path adds; removed before a record is replayed or re-routed.
+    public static func isFailureHeader(_ name: String) -> Bool {
+        name.hasPrefix("hub.errors.") || name.hasPrefix("hub.retry.")
+    }
+}
+
+/// Headers on a record the reprocessor sent back from a dead letter. The
+/// record keeps its original key, value, headers and event id, so consumers'
+/// de-duplication makes a second replay harmless.
+public enum ReplayHeaderName {
+    /// Operator identity (configuration `operator.name` or the OS user).
+    public static let by = "hub.replay.by"
+    /// RFC 3339 time of the replay.
+    public static let at = "hub.replay.at"
+    /// The dead letter's id (`<topic>/<partition>/<offset>`).
+    public static let from = "hub.replay.from"
 }

@@ -131,14 +131,14 @@ public enum HubTopics {
     /// Resolution state of each dead letter (open, replayed, discarded).
     public static let hubDeadLetterState = TopicDeclaration(
         name: "hub.deadletter.state", partitions: 3, cleanupPolicy: .compact, retention: .forever,
-        keyFormat: "<dead letter hub-event-id>", owner: deadLetters,
-        summary: "Current handling state of every dead letter, compacted.")
+        keyFormat: "<dead-letter topic>/<partition>/<offset>", owner: deadLetters,
+        summary: "Resolution of every dead letter (replayed, purged; JSON DeadLetterState), compacted.")
 
     /// Cross-service audit log of administrative and replay actions.
     public static let hubAudit = TopicDeclaration(
         name: "hub.audit", partitions: 3, cleanupPolicy: .delete, retention: .forever,
         keyFormat: "<service>", owner: deadLetters,
-        summary: "Audit trail of operator actions across hub services.")
+        summary: "Audit trail of operator actions (dead-letter replays and purges: who, filters, counts, when).")
 
     /// Every declared topic, in documentation order.
     public static let all: [TopicDeclaration] = [

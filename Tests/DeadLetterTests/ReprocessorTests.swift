@@ -1,0 +1,95 @@
+import DeadLetterService
+import DeadLetters
+import Foundation
+import HubLogging
+import HubRuntime
+import Kafka
+import LocalBroker
+import Testing
+import Topics
+
+/// The reprocessor against the real broker: dead letters written by the
+/// shared failure path, indexed from the topics, replayed and purged.
+@Suite("Dead-letter reprocessor against the real broker", .serialized)
+struct ReprocessorTests {
+    let client = KafkaClientProperties(bootstrapServers: LocalBroker.testBootstrap)
+    let logger = Logger(component: "test", threshold: .warning)
+
+    /// Writes `count` dead letters whose origin is `origin`, half `bad_a` and half `bad_b`.
+    func deadLetters(origin: String, count: Int) async throws {
+        try await DeadLetterStore.ensureTopics(client: client, logger: logger)
+        let admin = try KafkaAdmin(client: client, logger: logger)
+        _ = try await admin.createTopics([KafkaTopicSpecification(name: origin, partitions: 2)])
+        await admin.close()
+        let routing = FailureRouting(service: "test-service", ladder: .none, hubVersion: "test")
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: client), logger: logger)
+        let records = (0 ..< count).map { index in
+            let source = KafkaConsumerRecord(topic: origin, partition: 0, offset: Int64(index), key: Array("k\(index)".utf8),
+                                             value: Array(#"{"n":\#(index)}"#.utf8), headers: [KafkaHeader(key: "hub-event-id", string: "ev-\(index)")],
+                                             timestampMilliseconds: nil)
+            return routing.route(source, failure: RecordFailure(.permanent, code: index % 2 == 0 ? "bad_a" : "bad_b", message: "test", stage: "s"))
+        }
+        _ = try await producer.sendAll(records)
+        await producer.close()
+    }
+
+    func readAll(_ topic: String) async throws -> [KafkaConsumerRecord] {
+        var records: [KafkaConsumerRecord] = []
+        try await TopicSnapshot.read(topics: [topic], client: client, logger: logger) { records.append($0) }
+        return records
+    }
+
+    @Test("list, dry-run, limit, rate, replay once only, purge, all audited")
+    func replayAndPurge() async throws {
+        let origin = "dlqtest.\(UUID().uuidString.prefix(8).lowercased())"
+        try await deadLetters(origin: origin, count: 30)
+        var index = try await DeadLetterStore.load(client: client, logger: logger)
+        let mine = DeadLetterFilter(topic: origin)
+        #expect(index.query(mine).count == 30)
+        #expect(index.query(DeadLetterFilter(topic: origin, reason: "bad_a")).count == 15)
+        #expect(index.stats(mine).byReason == ["permanent/bad_a": 15, "permanent/bad_b": 15])
+
+        let reprocessor = Reprocessor(client: client, logger: logger, transactionalID: "dlq-test-\(origin)")
+        var options = Reprocessor.Options(operatorName: "tester")
+        options.dryRun = true
+        let dry = try await reprocessor.replay(&index, filter: mine, options: options)
+        #expect(dry.matched == 30 && dry.done == 0)
+        #expect(try await readAll(origin).isEmpty)
+
+        options.dryRun = false
+        options.limit = 10
+        #expect(try await reprocessor.replay(&index, filter: mine, options: options).done == 10)
+        options.limit = nil
+        options.ratePerSecond = 40
+        let paced = try await reprocessor.replay(&index, filter: mine, options: options)
+        #expect(paced.matched == 20 && paced.done == 20)
+        #expect(paced.seconds >= 0.35)  // 20 records at 40/s, less the bucket's first tenth of a second
+        #expect(try await reprocessor.replay(&index, filter: mine, options: options).matched == 0)
+
+        // A fresh index, from the topics: every one replayed exactly once.
+        let reloaded = try await DeadLetterStore.load(client: client, logger: logger)
+        let states = reloaded.query(mine).map { reloaded.states[$0.id] }
+        #expect(states.count == 30)
+        #expect(states.allSatisfy { $0?.resolution == .replayed && $0?.replays == 1 && $0?.by == "tester" })
+        let replayed = try await readAll(origin)
+        #expect(replayed.count == 30)
+        #expect(Set(replayed.compactMap { $0.headers.string(ReplayHeaderName.from) }).count == 30)
+        #expect(Set(replayed.compactMap { $0.headers.string("hub-event-id") }) == Set((0 ..< 30).map { "ev-\($0)" }))
+        #expect(replayed.allSatisfy { record in !record.headers.contains { FailureHeaderName.isFailureHeader($0.key) } })
+
+        var fresh = reloaded
+        let purged = try await reprocessor.purge(&fresh, filter: DeadLetterFilter(topic: origin, reason: "bad_b"), options: Reprocessor.Options(operatorName: "tester"))
+        #expect(purged.done == 15)
+        let afterPurge = try await DeadLetterStore.load(client: client, logger: logger)
+        #expect(afterPurge.query(mine).count == 15)
+        #expect(afterPurge.query(DeadLetterFilter(topic: origin, resolutions: [.purged])).count == 15)
+
+        let audits = try await readAll(HubTopics.hubAudit.name).compactMap { record in
+            record.value.flatMap { try? RecordJSON.foundationDecoder().decode(AuditRecord.self, from: Data($0)) }
+        }.filter { $0.filters["topic"] == origin }
+        #expect(audits.filter { $0.action == "dlq.replay" }.map { $0.counts["replayed"] ?? -1 }.sorted() == [0, 0, 10, 20])
+        #expect(audits.contains { $0.action == "dlq.replay" && $0.dryRun && $0.counts["matched"] == 30 })
+        #expect(audits.contains { $0.action == "dlq.purge" && $0.counts["purged"] == 15 && $0.operatorName == "tester" })
+        #expect(audits.filter { $0.action == "dlq.replay.started" }.count == 4)
+    }
+}
