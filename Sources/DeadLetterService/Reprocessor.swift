@@ -47,8 +47,7 @@ public final class Reprocessor {
 
     /// Replays what `filter` matches (open dead letters unless the filter says otherwise), updating `index`.
     public func replay(_ index: inout DeadLetterIndex, filter: DeadLetterFilter, options: Options) async throws -> Outcome {
-        var filter = filter
-        if filter.resolutions == nil { filter.resolutions = [.open] }
+        let filter = filter.openUnlessStatesGiven
         let letters = index.query(filter, limit: options.limit)
         var outcome = Outcome(matched: letters.count)
         let actionId = UUID.random().lowercasedString
@@ -78,7 +77,7 @@ public final class Reprocessor {
                 outcome.done += batch.count
             }
         }
-        outcome.seconds = DurationSeconds.seconds(ContinuousClock.now - start)
+        outcome.seconds = (ContinuousClock.now - start).inSeconds
         try await audit(producer, AuditRecord(action: "dlq.replay", operatorName: options.operatorName, filters: filter.summary,
                                               counts: ["matched": letters.count, "replayed": outcome.done], dryRun: options.dryRun,
                                               target: options.to, at: Date(), actionId: actionId))
@@ -155,7 +154,7 @@ struct Pacer {
     mutating func wait(for count: Int) async throws {
         guard let rate = ratePerSecond, rate > 0 else { return }
         let now = ContinuousClock.now
-        tokens = min(max(1, rate / 10), tokens + DurationSeconds.seconds(now - last) * rate)
+        tokens = min(max(1, rate / 10), tokens + (now - last).inSeconds * rate)
         last = now
         tokens -= Double(count)
         if tokens < 0 {
@@ -163,11 +162,5 @@ struct Pacer {
             last = ContinuousClock.now
             tokens = 0
         }
-    }
-}
-
-enum DurationSeconds {
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 }

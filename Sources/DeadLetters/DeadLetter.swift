@@ -47,8 +47,8 @@ public struct DeadLetter: Sendable, Hashable {
         message = headers.string(FailureHeaderName.message) ?? ""
         path = headers.string(FailureHeaderName.path)
         attempts = headers.string(FailureHeaderName.attempts).flatMap { Int($0) } ?? 1
-        firstFailure = headers.string(FailureHeaderName.firstFailure).flatMap(Self.parseTime)
-        lastFailure = headers.string(FailureHeaderName.lastFailure).flatMap(Self.parseTime)
+        firstFailure = headers.string(FailureHeaderName.firstFailure).flatMap(RFC3339Timestamp.parse)
+        lastFailure = headers.string(FailureHeaderName.lastFailure).flatMap(RFC3339Timestamp.parse)
         hubVersion = headers.string(FailureHeaderName.hubVersion)
         key = record.key
         value = record.value
@@ -58,11 +58,6 @@ public struct DeadLetter: Sendable, Hashable {
     }
 
     public static func id(topic: String, partition: Int32, offset: Int64) -> String { "\(topic)/\(partition)/\(offset)" }
-
-    /// The failure times as written (RFC 3339; older records used whole seconds).
-    private static func parseTime(_ text: String) -> Date? {
-        RFC3339Timestamp.parse(text) ?? ISO8601DateFormatter().date(from: text)
-    }
 
     public var keyString: String? { key.flatMap { String(validating: $0, as: UTF8.self) } }
     public var deadLetteredAt: Date { Date(timeIntervalSince1970: Double(deadLetteredAtMilliseconds) / 1000) }

@@ -36,6 +36,13 @@ public struct DeadLetterFilter: Sendable, Hashable, Codable {
         return (resolutions ?? [.open, .replayed]).contains(resolution)
     }
 
+    /// What a replay considers: open dead letters unless the filter names states.
+    public var openUnlessStatesGiven: DeadLetterFilter {
+        var filter = self
+        if filter.resolutions == nil { filter.resolutions = [.open] }
+        return filter
+    }
+
     /// The conditions as words, for the audit record.
     public var summary: [String: String] {
         var words: [String: String] = [:]

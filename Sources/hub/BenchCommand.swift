@@ -52,7 +52,7 @@ enum BenchCommand {
         status("baseline: kcat -C | kcat -P")
         let baselineStart = ContinuousClock.now
         try runShell("'\(kcat)' -C -b \(bootstrap) -t \(input) -o beginning -e -q | '\(kcat)' -P -b \(bootstrap) -t \(kcatOut)")
-        let baselineSeconds = seconds(ContinuousClock.now - baselineStart)
+        let baselineSeconds = (ContinuousClock.now - baselineStart).inSeconds
         var childUsage = rusage()
         getrusage(RUSAGE_CHILDREN.rawValue, &childUsage)
 
@@ -120,7 +120,7 @@ enum BenchCommand {
             inFlight.append(Task {
                 _ = try await producer.sendAll(outputs)
                 try consumer.store(batch)
-                return (batch.count, seconds(ContinuousClock.now - handedOut) * 1000)
+                return (batch.count, (ContinuousClock.now - handedOut).inSeconds * 1000)
             })
             while inFlight.count >= window || (taken >= records && !inFlight.isEmpty) {
                 let (count, latency) = try await inFlight.removeFirst().value
@@ -128,7 +128,7 @@ enum BenchCommand {
                 latencies.append(contentsOf: repeatElement(latency, count: count))
             }
         }
-        let elapsed = seconds(ContinuousClock.now - start)
+        let elapsed = (ContinuousClock.now - start).inSeconds
         await consumer.close()
         await producer.close()
         return PassthroughResult(seconds: elapsed, latencies: latencies)
@@ -145,10 +145,6 @@ enum BenchCommand {
         try process.run()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else { throw UsageError("baseline command failed: \(command)") }
-    }
-
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
     static func percentile(_ sorted: [Double], _ p: Double) -> Double {

@@ -58,7 +58,7 @@ enum DeadLetterCommands {
             let verb = options.dryRun ? "would replay" : "replayed"
             print("\(verb) \(options.dryRun ? outcome.matched : outcome.done) of \(outcome.matched) matching dead letters"
                   + (options.dryRun ? "" : " in \(String(format: "%.2f", outcome.seconds)) s") + " (operator \(operatorName); audited on \(HubTopics.hubAudit.name))")
-            if options.dryRun { printTable(index.query(filter.openOnlyUnlessGiven, limit: limit), index: index) }
+            if options.dryRun { printTable(index.query(filter.openUnlessStatesGiven, limit: limit), index: index) }
         case "purge":
             var options = Reprocessor.Options(operatorName: operatorName)
             options.dryRun = arguments.has("dry-run")
@@ -95,7 +95,7 @@ enum DeadLetterCommands {
 
     /// RFC 3339, a bare date (midnight UTC) or an age before now (`30m`, `6h`, `2d`).
     static func time(_ text: String, option: String, now: Date = Date()) throws -> Date {
-        if let date = RFC3339Timestamp.parse(text) ?? ISO8601DateFormatter().date(from: text) { return date }
+        if let date = RFC3339Timestamp.parse(text) { return date }
         if let date = RFC3339Timestamp.parse(text + "T00:00:00Z") { return date }
         let units: [Character: Double] = ["s": 1, "m": 60, "h": 3_600, "d": 86_400]
         if let unit = text.last, let scale = units[unit], let number = Double(text.dropLast()), number >= 0 {
@@ -178,14 +178,5 @@ struct ListedLetter: Encodable {
         state = index.resolution(of: letter.id).rawValue
         key = Mask.identifiers(in: letter.keyString ?? "")
         preview = ValuePreview.of(letter.value)
-    }
-}
-
-extension DeadLetterFilter {
-    /// What a replay considers: open dead letters unless the filter names states.
-    var openOnlyUnlessGiven: DeadLetterFilter {
-        var filter = self
-        if filter.resolutions == nil { filter.resolutions = [.open] }
-        return filter
     }
 }

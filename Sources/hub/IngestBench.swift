@@ -58,7 +58,7 @@ enum IngestBench {
         let start = ContinuousClock.now
         let deadline = start + .seconds(600)
         while committed() < records, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
-        let seconds = BenchCommand.seconds(ContinuousClock.now - start)
+        let seconds = (ContinuousClock.now - start).inSeconds
         let throughput = Double(committed()) / seconds
 
         // Phase 2, latency: new cases at half that rate, publish to readable in status.history.
@@ -105,7 +105,7 @@ enum IngestBench {
             BenchCommand.status("baseline \(run)/2: kcat -C | kcat -P over the same events")
             let baselineStart = ContinuousClock.now
             try BenchCommand.runShell("'\(kcat)' -C -b \(bootstrap) -t \(input) -o beginning -c \(records) -e -q | '\(kcat)' -P -b \(bootstrap) -t \(kcatOut)")
-            baselineSeconds = min(baselineSeconds, BenchCommand.seconds(ContinuousClock.now - baselineStart))
+            baselineSeconds = min(baselineSeconds, (ContinuousClock.now - baselineStart).inSeconds)
         }
         let baseline = Double(records) / baselineSeconds
         let footprint = try CaseFootprint.measure(cases: 30_000)

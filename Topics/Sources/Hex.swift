@@ -15,10 +15,4 @@ public enum Hex {
         for byte in bytes { append(byte, to: &text) }
         return String(decoding: text, as: UTF8.self)
     }
-
-    /// `count` bytes from the system generator, served from a pooled block
-    /// (`RandomPool`): one system call per few hundred ids instead of one per word.
-    public static func randomBytes(_ count: Int) -> [UInt8] {
-        RandomPool.shared.bytes(count)
-    }
 }

@@ -44,7 +44,7 @@ public struct TraceContext: Sendable, Hashable, CustomStringConvertible {
 
     private static func randomHex(bytes count: Int) -> String {
         while true {
-            let bytes = Hex.randomBytes(count)
+            let bytes = RandomPool.shared.bytes(count)
             if bytes.contains(where: { $0 != 0 }) { return Hex.string(bytes) }
         }
     }

@@ -5,7 +5,7 @@ extension UUID {
     /// Foundation's `UUID()` opens /dev/urandom for every id, which shows on
     /// paths that make one per record.
     public static func random() -> UUID {
-        var bytes = Hex.randomBytes(16)
+        var bytes = RandomPool.shared.bytes(16)
         bytes[6] = (bytes[6] & 0x0F) | 0x40  // version 4
         bytes[8] = (bytes[8] & 0x3F) | 0x80  // RFC 4122 variant
         return UUID(sixteen: bytes)
