@@ -35,7 +35,8 @@ public struct FailureRouting: Sendable {
         case .retriable:
             if let delay = ladder.delay(afterAttempt: attempts) {
                 topic = RetryLadder.topic(forDelay: delay)
-                added.append((FailureHeaderName.retryDue, String(Int64((now.timeIntervalSince1970 + delay) * 1000))))
+                // Rounded up: a retry never runs before its delay has passed.
+                added.append((FailureHeaderName.retryDue, String(Int64(((now.timeIntervalSince1970 + delay) * 1000).rounded(.up)))))
             } else {
                 topic = HubTopics.hubDeadLetter.name
             }

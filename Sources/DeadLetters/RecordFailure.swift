@@ -31,5 +31,11 @@ public struct RecordFailure: Error, Sendable, Hashable, CustomStringConvertible 
         self.path = path
     }
 
+    /// A record that stopped the service `crashes` times in a row while in hand.
+    public static func crashedService(crashes: Int, stage: String) -> RecordFailure {
+        RecordFailure(.poison, code: "crashed_service", message: "the service stopped \(crashes) times in a row while handling this record",
+                      stage: stage)
+    }
+
     public var description: String { "\(errorClass.rawValue) \(code) in \(stage): \(message)" }
 }

@@ -14,6 +14,8 @@ public struct HubConfiguration: Sendable, Equatable {
         "http.port": ("8080", "port of the metrics/health HTTP server; 0 picks a free one"),
         "hub.instance": ("local", "this instance's name: transactional ids and client ids derive from it"),
         "hub.agencies": ("VID,VSAA,PMLP,CSDD,RIGA", "agencies whose status.events.<AGENCY> topics `topics apply` creates"),
+        "hub.state.dir": ("", "local directory for crash journals (poison-record detection); empty means <temp dir>/hub-state"),
+        "hub.poison.max.crashes": ("3", "crashes in a row with one record in hand before it is dead-lettered as poison"),
         "hub.pseudonym.secret": (developmentPseudonymSecret, "secret of the keyed hash that turns person and company codes into client keys"),
         "ingest.group": ("hub-status-ingest", "consumer group shared by every status-ingest instance"),
         "ingest.max.event.bytes": ("65536", "larger status events are dead-lettered as too_large"),
@@ -112,6 +114,15 @@ public struct HubConfiguration: Sendable, Equatable {
             throw ConfigurationError(key: key, message: "\(key) must be an integer, got '\(self[key] ?? "")'")
         }
         return value
+    }
+
+    /// Where stages keep crash journals, and how many crashes make a record poison.
+    public func crashJournal() throws(ConfigurationError) -> CrashJournal.Settings {
+        let maxCrashes = try integer("hub.poison.max.crashes")
+        guard maxCrashes >= 1 else { throw ConfigurationError(key: "hub.poison.max.crashes", message: "hub.poison.max.crashes must be at least 1") }
+        let directory = self["hub.state.dir"]!.isEmpty
+            ? (NSTemporaryDirectory() as NSString).appendingPathComponent("hub-state") : self["hub.state.dir"]!
+        return CrashJournal.Settings(directory: directory, maxCrashes: maxCrashes)
     }
 
     public var agencies: [String] {

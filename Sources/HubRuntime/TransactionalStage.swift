@@ -21,6 +21,8 @@ public final class TransactionalStage: HubService {
     private let logger: Logger
     private let batchSize: Int
     private let prepare: Preparation?
+    private let crashGuard: CrashGuard?
+    private let transactionalID: String
 
     /// `transactionalID` must be stable per stage instance, so a restarted
     /// instance fences its predecessor's open transaction.
@@ -28,8 +30,10 @@ public final class TransactionalStage: HubService {
                 subscription: KafkaSubscription, batchSize: Int = 500, metrics: MetricsRegistry,
                 readiness: Readiness? = nil, logger: Logger,
                 configureConsumer: (inout KafkaConsumerConfiguration) -> Void = { _ in },
-                prepare: Preparation? = nil, transform: @escaping Transform) {
+                crashGuard: CrashGuard? = nil, prepare: Preparation? = nil, transform: @escaping Transform) {
         self.prepare = prepare
+        self.crashGuard = crashGuard
+        self.transactionalID = transactionalID
         self.name = name
         var consumer = KafkaConsumerConfiguration(client: client, groupID: groupID)
         consumer.enableAutoCommit = false
@@ -49,6 +53,7 @@ public final class TransactionalStage: HubService {
     }
 
     public func run(shutdown: ShutdownSignal) async throws {
+        let journal = try crashGuard?.openJournal(name: transactionalID, logger: logger)
         let producer = try KafkaProducer(configuration: producerConfiguration, logger: logger)
         do {
             // Fencing aborts a crashed predecessor's open transaction. Until
@@ -73,18 +78,9 @@ public final class TransactionalStage: HubService {
                              help: "Records between the stage's position and the end of the partition.")
             }
         }
-        // Stop fetching as soon as shutdown is asked; the batch in hand still completes.
-        let watcher = Task { await shutdown.wait(); consumer.stopFetching() }
-        defer { watcher.cancel() }
-        do {
-            try await pipeline(consumer: consumer, producer: producer, shutdown: shutdown)
-        } catch {
-            await consumer.close()
-            await producer.close(flushTimeoutMilliseconds: 5_000)
-            throw error
+        try await StageTransaction.drive(consumer: consumer, producer: producer, shutdown: shutdown) {
+            try await pipeline(consumer: consumer, producer: producer, journal: journal, shutdown: shutdown)
         }
-        await consumer.close()
-        await producer.close()
     }
 
     /// A batch with the outputs its records caused, ready to commit.
@@ -98,13 +94,13 @@ public final class TransactionalStage: HubService {
     /// transaction is open at a time and batches commit in order; when a
     /// commit fails the stage throws, and the batch transformed meanwhile is
     /// read again by whoever takes the partitions over.
-    private func pipeline(consumer: KafkaConsumer, producer: KafkaProducer, shutdown: ShutdownSignal) async throws {
+    private func pipeline(consumer: KafkaConsumer, producer: KafkaProducer, journal: CrashJournal?, shutdown: ShutdownSignal) async throws {
         var committing: Task<Void, any Error>?
         while !shutdown.isTriggered {
             let batch = await consumer.nextBatch(max: batchSize, timeout: .milliseconds(100))
             let prepared: Prepared?
             do {
-                prepared = batch.isEmpty ? nil : try await transformAll(batch)
+                prepared = batch.isEmpty ? nil : try await transformAll(batch, journal: journal)
             } catch {
                 _ = try? await committing?.value
                 throw error
@@ -117,7 +113,11 @@ public final class TransactionalStage: HubService {
         try await committing?.value
     }
 
-    private func transformAll(_ batch: [KafkaConsumerRecord]) async throws -> Prepared {
+    private func transformAll(_ batch: [KafkaConsumerRecord], journal: CrashJournal?) async throws -> Prepared {
+        if let journal, let crashGuard {
+            let outputs = try await crashGuard.handle(batch, journal: journal, stage: name, metrics: metrics, logger: logger, transform)
+            return Prepared(batch: batch, outputs: outputs)
+        }
         var outputs: [KafkaProducerRecord] = []
         outputs.reserveCapacity(batch.count * 2)
         for record in batch { outputs.append(contentsOf: try await transform(record)) }
@@ -125,26 +125,7 @@ public final class TransactionalStage: HubService {
     }
 
     private func commit(_ prepared: Prepared, consumer: KafkaConsumer, producer: KafkaProducer) async throws {
-        let batch = prepared.batch, outputs = prepared.outputs
-        try producer.beginTransaction()
-        do {
-            _ = try await producer.sendAll(outputs)
-            var next: [KafkaTopicPartition: Int64] = [:]
-            for record in batch { next[record.topicPartition] = max(next[record.topicPartition] ?? 0, record.offset + 1) }
-            try await producer.sendOffsetsToTransaction(
-                next.map { KafkaTopicPartitionOffset(topicPartition: $0.key, offset: $0.value) }, consumer: consumer)
-            try await producer.commitTransaction()
-            try? consumer.store(batch)
-            metrics.increment("hub_records_in_total", by: Double(batch.count), labels: ["stage": name], help: "Records consumed and committed.")
-            metrics.increment("hub_records_out_total", by: Double(outputs.count), labels: ["stage": name], help: "Records produced in committed transactions.")
-            metrics.increment("hub_transactions_total", labels: ["stage": name, "outcome": "committed"], help: "Kafka transactions by outcome.")
-        } catch {
-            metrics.increment("hub_transactions_total", labels: ["stage": name, "outcome": "aborted"], help: "Kafka transactions by outcome.")
-            logger.error("transaction failed; aborting", ["error": String(describing: error)])
-            try? await producer.abortTransaction()
-            // The consumed positions were not committed: the next member (or
-            // this process, restarted) reads the batch again.
-            throw error
-        }
+        try await StageTransaction(stage: name, metrics: metrics, logger: logger)
+            .commit(outputs: prepared.outputs, consumed: prepared.batch, consumer: consumer, producer: producer)
     }
 }

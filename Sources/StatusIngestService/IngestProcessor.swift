@@ -87,6 +87,11 @@ final class IngestProcessor: @unchecked Sendable {
         }
     }
 
+    /// The dead letter of a record that crashed the service `crashes` times in a row.
+    func poison(_ record: KafkaConsumerRecord, crashes: Int) -> KafkaProducerRecord {
+        failures.route(record, failure: .crashedService(crashes: crashes, stage: "ingest"))
+    }
+
     /// The incoming envelope when the agency sent one, else one made from the event.
     private func envelope(for event: StatusEvent, from record: KafkaConsumerRecord) -> RecordEnvelope {
         let pairs = record.headers.compactMap { header in header.stringValue.map { (key: header.key, value: $0) } }

@@ -21,11 +21,13 @@ public final class StatusIngestService: HubService {
     private let hubVersion: String
     private let groupID: String
     private let pseudonymSecret: String
+    private let crashes: CrashJournal.Settings?
 
     /// `groupID` is shared by every instance of the service; `instance` is unique per instance.
     public init(client: KafkaClientProperties, instance: String, groupID: String = "hub-status-ingest", metrics: MetricsRegistry,
                 readiness: Readiness?, logger: Logger, maxEventBytes: Int = 65_536, hubVersion: String,
-                pseudonymSecret: String) {
+                pseudonymSecret: String, crashes: CrashJournal.Settings?) {
+        self.crashes = crashes
         self.groupID = groupID
         self.pseudonymSecret = pseudonymSecret
         self.client = client
@@ -54,6 +56,7 @@ public final class StatusIngestService: HubService {
             subscription: .pattern(HubTopics.statusEvents.subscriptionPattern), metrics: metrics, readiness: readiness,
             logger: logger,
             configureConsumer: { $0.client["topic.metadata.refresh.interval.ms"] = "5000" },
+            crashGuard: crashes.map { settings in CrashGuard(settings: settings) { record, crashes in [processor.poison(record, crashes: crashes)] } },
             prepare: {
                 // Tables are read after fencing, so a crashed instance's open transaction cannot hide their end.
                 let catalogue = try await Self.loadCatalogue(client: client, logger: logger)

@@ -49,7 +49,8 @@ enum IngestBench {
         let readiness = Readiness()
         let ingest = StatusIngestService(client: client, instance: "bench-\(tag)", groupID: "bench-ingest-\(tag)", metrics: metrics,
                                          readiness: readiness, logger: logger, hubVersion: VersionCommand.hubVersion,
-                                         pseudonymSecret: HubConfiguration.developmentPseudonymSecret)
+                                         pseudonymSecret: HubConfiguration.developmentPseudonymSecret,
+                                         crashes: try HubConfiguration().crashJournal())
         let shutdown = ShutdownSignal()
         BenchCommand.status("status-ingest draining them")
         let running = Task { try await ingest.run(shutdown: shutdown) }

@@ -57,7 +57,7 @@ enum StatusCommands {
         StatusIngestService(client: client, instance: context.configuration["hub.instance"]!, groupID: context.configuration["ingest.group"]!,
                             metrics: metrics, readiness: readiness, logger: context.logger,
                             maxEventBytes: try context.configuration.integer("ingest.max.event.bytes"), hubVersion: VersionCommand.hubVersion,
-                            pseudonymSecret: context.pseudonymSecret)
+                            pseudonymSecret: context.pseudonymSecret, crashes: try context.configuration.crashJournal())
     }
 
     static let statusHelp = """

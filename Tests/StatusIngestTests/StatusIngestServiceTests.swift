@@ -30,7 +30,8 @@ struct StatusIngestServiceTests {
 
         let metrics = MetricsRegistry()
         let ingest = StatusIngestService(client: client, instance: "test-\(agency)", groupID: "ingest-\(agency)", metrics: metrics, readiness: nil,
-                                         logger: logger, hubVersion: "test", pseudonymSecret: "test-secret")
+                                         logger: logger, hubVersion: "test", pseudonymSecret: "test-secret",
+                                         crashes: CrashJournal.Settings(directory: NSTemporaryDirectory() + "/hub-test-\(agency)"))
         let shutdown = ShutdownSignal()
         let running = Task { try await ingest.run(shutdown: shutdown) }
 
