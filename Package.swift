@@ -34,6 +34,8 @@ let package = Package(
         .testTarget(name: "HubRuntimeTests", dependencies: ["HubRuntime", "HubLogging", "Kafka", "Topics", "LocalBroker"], path: "Tests/HubRuntimeTests"),
         .testTarget(name: "StatusIngestTests", dependencies: ["StatusIngest", "Topics", "StatusIngestService", "HubRuntime", "Kafka", "LocalBroker", "HubLogging"], path: "Tests/StatusIngestTests"),
         .testTarget(name: "DeadLetterTests", dependencies: ["DeadLetters", "DeadLetterService", "HubRuntime", "Kafka", "Topics", "HubLogging", "LocalBroker", "StatusIngestService", "StatusIngest"], path: "Tests/DeadLetterTests"),
+        // A tiny service that crashes on purpose, for the poison-record test; not shipped.
+        .executableTarget(name: "failure-drill", dependencies: ["DeadLetters", "HubRuntime", "Kafka", "HubLogging"], path: "Tests/FailureDrill"),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"], path: "Tests/HTTPServerTests"),
     ],
     swiftLanguageModes: [.v6]

@@ -31,22 +31,6 @@ struct RetryStageTests {
         await admin.close()
     }
 
-    /// Reads `topic` until `done` holds for the records that pass `keep` (or 60 s).
-    func read(_ topic: String, keep: @escaping (KafkaConsumerRecord) -> Bool,
-              until done: ([KafkaConsumerRecord]) -> Bool) async throws -> [KafkaConsumerRecord] {
-        var configuration = KafkaConsumerConfiguration(client: client, groupID: "check-\(UUID().uuidString.prefix(8))")
-        configuration.enableAutoCommit = false
-        configuration.revokeGraceMilliseconds = 0
-        let consumer = try KafkaConsumer(configuration: configuration, subscription: .topics([topic]), logger: logger)
-        var found: [KafkaConsumerRecord] = []
-        let deadline = ContinuousClock.now + .seconds(60)
-        while !done(found), ContinuousClock.now < deadline {
-            found += await consumer.nextBatch(max: 1_000, timeout: .milliseconds(200)).filter(keep)
-        }
-        await consumer.close()
-        return found
-    }
-
     @Test("transient failures retried on the ladder succeed; exhausted and permanent ones are dead-lettered with the documented headers")
     func ladder() async throws {
         let tag = UUID().uuidString.prefix(8).lowercased()
@@ -78,8 +62,8 @@ struct RetryStageTests {
         })
         await producer.close()
 
-        let outputs = try await read(output, keep: { _ in true }, until: { $0.count >= 3 })
-        let letters = try await read(HubTopics.hubDeadLetter.name, keep: { $0.headers.string(FailureHeaderName.topic) == input },
+        let outputs = try await readUntil(output, client: client, keep: { _ in true }, until: { $0.count >= 3 })
+        let letters = try await readUntil(HubTopics.hubDeadLetter.name, client: client, keep: { $0.headers.string(FailureHeaderName.topic) == input },
                                      until: { $0.count >= 2 })
         shutdown.trigger()
         try await running.value
