@@ -21,23 +21,29 @@ public enum TopicSnapshot {
     /// start to the end they had when reading began, in order per partition.
     public static func read(topics: [String], client: KafkaClientProperties, logger: Logger, timeout: Duration = .seconds(60),
                             visit: (KafkaConsumerRecord) throws -> Void) async throws {
-        var configuration = KafkaConsumerConfiguration(client: client, groupID: "hub-snapshot-\(UUID().uuidString.prefix(12))")
+        let admin = try KafkaAdmin(client: client, logger: logger)
+        let partitions = try await admin.partitions(of: topics)
+        await admin.close()
+        guard !partitions.isEmpty else { return }
+        // Assigned, not subscribed: no group to join (seconds on some brokers), nothing to commit.
+        var configuration = KafkaConsumerConfiguration(client: client, groupID: "hub-snapshot")
         configuration.enableAutoCommit = false
-        configuration.sessionTimeoutMilliseconds = 6_000
-        configuration.revokeGraceMilliseconds = 0  // it stores nothing: nothing to wait for
         configuration.bufferCapacity = 50_000
-        let consumer = try KafkaConsumer(configuration: configuration, subscription: .topics(topics), logger: logger)
+        let consumer = try KafkaConsumer(configuration: configuration, subscription: .partitionsFromStart(partitions), logger: logger)
         defer { Task { await consumer.close() } }
+        // Empty partitions are read already; the others until no record is left behind their end.
+        let watermarks = try await consumer.watermarks(partitions)
+        let toRead = partitions.filter { watermarks[$0].map { $0.high > $0.low } ?? true }
         let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            let batch = await consumer.nextBatch(max: 10_000, timeout: .milliseconds(300))
+        while !toRead.isEmpty, ContinuousClock.now < deadline {
+            let batch = await consumer.nextBatch(max: 10_000, timeout: .milliseconds(100))
             for record in batch { try visit(record) }
             if batch.isEmpty {
-                let assigned = consumer.assignment
                 let lag = consumer.lag()
-                if !assigned.isEmpty, assigned.allSatisfy({ lag[$0] == 0 }) { return }
+                if toRead.allSatisfy({ lag[$0] == 0 }) { return }
             }
         }
+        if toRead.isEmpty { return }
         throw SnapshotError(topic: topics.joined(separator: ","))
     }
 }

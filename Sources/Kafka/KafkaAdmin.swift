@@ -96,6 +96,13 @@ public final class KafkaAdmin: Sendable {
         return KafkaTopicDescription(name: topic.name, partitions: topic.partitions, configs: configs)
     }
 
+    /// Every partition of `topics` (those that exist), from metadata alone.
+    public func partitions(of topics: [String], timeoutMilliseconds: Int32 = 10_000) async throws(KafkaError) -> [KafkaTopicPartition] {
+        let wanted = Set(topics)
+        return try await metadata(timeoutMilliseconds: timeoutMilliseconds).filter { wanted.contains($0.name) }
+            .flatMap { topic in topic.partitions.map { KafkaTopicPartition(topic: topic.name, partition: $0.id) } }
+    }
+
     private struct TopicMetadata: Sendable {
         let name: String
         let partitions: [KafkaTopicDescription.Partition]

@@ -24,14 +24,19 @@ public final class KafkaConsumer: Sendable {
         }
         let client = try RDKafkaClient(role: .consumer, properties: configuration.properties, callbacks: callbacks)
         rd_kafka_poll_set_consumer(client.handle)
-        let list = RDKafkaTopicPartitionList(capacity: subscription.names.count)
-        for name in subscription.names { list.add(KafkaTopicPartition(topic: name, partition: RD_KAFKA_PARTITION_UA), offset: Int64(RD_KAFKA_OFFSET_INVALID)) }
-        let err = rd_kafka_subscribe(client.handle, list.pointer)
+        core.handle = client.handle
+        let err: rd_kafka_resp_err_t
+        if case .partitionsFromStart(let partitions) = subscription {
+            err = core.assignFromStart(partitions)
+        } else {
+            let list = RDKafkaTopicPartitionList(capacity: subscription.names.count)
+            for name in subscription.names { list.add(KafkaTopicPartition(topic: name, partition: RD_KAFKA_PARTITION_UA), offset: Int64(RD_KAFKA_OFFSET_INVALID)) }
+            err = rd_kafka_subscribe(client.handle, list.pointer)
+        }
         if err != RD_KAFKA_RESP_ERR_NO_ERROR {
             client.destroy()
             throw KafkaError(err, context: "subscribe")
         }
-        core.handle = client.handle
         self.client = client
         self.core = core
         self.logger = logger
@@ -97,6 +102,21 @@ public final class KafkaConsumer: Sendable {
             let err = rd_kafka_committed(client.handle, list.pointer, timeoutMilliseconds)
             if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(err, context: "committed") }
             return list.entries
+        }
+    }
+
+    /// The first and the next offset of each partition, asked of the broker.
+    public func watermarks(_ partitions: [KafkaTopicPartition], timeoutMilliseconds: Int32 = 10_000) async throws(KafkaError) -> [KafkaTopicPartition: (low: Int64, high: Int64)] {
+        let client = self.client
+        return try await BlockingCall.run { () throws(KafkaError) in
+            var result: [KafkaTopicPartition: (low: Int64, high: Int64)] = [:]
+            for partition in partitions {
+                var low: Int64 = 0, high: Int64 = 0
+                let err = rd_kafka_query_watermark_offsets(client.handle, partition.topic, partition.partition, &low, &high, timeoutMilliseconds)
+                if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(err, context: "watermarks of \(partition)") }
+                result[partition] = (low, high)
+            }
+            return result
         }
     }
 

@@ -1,14 +1,18 @@
 /// What a consumer reads: named topics, or every topic matching a regular
-/// expression (`status\.events\..*`), which picks up new topics as they appear.
+/// expression (`status\.events\..*`), which picks up new topics as they
+/// appear, as a group member; or given partitions from their start, outside
+/// any group (no join, no commits), which is how tables are loaded fast.
 public enum KafkaSubscription: Sendable, Hashable {
     case topics([String])
     case pattern(String)
+    case partitionsFromStart([KafkaTopicPartition])
 
     /// librdkafka treats a name starting with `^` as a regular expression.
     var names: [String] {
         switch self {
         case .topics(let topics): topics
         case .pattern(let regex): [regex.hasPrefix("^") ? regex : "^" + regex]
+        case .partitionsFromStart: []
         }
     }
 }

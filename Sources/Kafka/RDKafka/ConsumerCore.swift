@@ -395,6 +395,15 @@ final class ConsumerCore: @unchecked Sendable {
         }
     }
 
+    /// Takes `partitions` from their first offset without joining the group.
+    func assignFromStart(_ partitions: [KafkaTopicPartition]) -> rd_kafka_resp_err_t {
+        let list = RDKafkaTopicPartitionList(capacity: partitions.count)
+        for partition in partitions { list.add(partition, offset: Int64(RD_KAFKA_OFFSET_BEGINNING)) }
+        let err = rd_kafka_assign(handle, list.pointer)
+        if err == RD_KAFKA_RESP_ERR_NO_ERROR { state.withLock { $0.assignment = Set(partitions) } }
+        return err
+    }
+
     private func assign(_ handle: OpaquePointer, _ partitions: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?,
                         cooperative: Bool) -> Bool {
         if cooperative {
