@@ -79,12 +79,18 @@ public final class StatusIngestService: HubService {
 
     /// Applies catalogue changes published while the service runs.
     static func followCatalogue(client: KafkaClientProperties, logger: Logger, processor: IngestProcessor, shutdown: ShutdownSignal) async {
-        var configuration = KafkaConsumerConfiguration(client: client, groupID: "hub-catalogue-follow-\(UUID().uuidString.prefix(8))")
+        // From the start, by assignment: the catalogue is small, an upsert is
+        // idempotent, and no change made after the table load can slip by.
+        var configuration = KafkaConsumerConfiguration(client: client, groupID: "hub-catalogue-follow")
         configuration.enableAutoCommit = false
-        configuration.startFromEarliest = false
-        configuration.revokeGraceMilliseconds = 0
-        guard let consumer = try? KafkaConsumer(configuration: configuration, subscription: .topics([HubTopics.catalogueServices.name]),
-                                                logger: logger) else { return }
+        guard let admin = try? KafkaAdmin(client: client, logger: logger) else { return }
+        let partitions = (try? await admin.partitions(of: [HubTopics.catalogueServices.name])) ?? []
+        await admin.close()
+        guard !partitions.isEmpty, let consumer = try? KafkaConsumer(configuration: configuration, subscription: .partitionsFromStart(partitions),
+                                                                     logger: logger) else {
+            logger.warning("cannot follow the catalogue; changes apply after a restart")
+            return
+        }
         while !shutdown.isTriggered && !Task.isCancelled {
             for record in await consumer.nextBatch(max: 100, timeout: .seconds(1)) {
                 guard let value = record.value, let definition = try? JSONDecoder().decode(ServiceDefinition.self, from: Data(value)) else {
@@ -92,7 +98,7 @@ public final class StatusIngestService: HubService {
                     continue
                 }
                 processor.upsertService(definition)
-                logger.info("catalogue updated", ["service": definition.serviceId])
+                logger.debug("catalogue updated", ["service": definition.serviceId])
             }
         }
         await consumer.close()

@@ -15,34 +15,10 @@ struct ReprocessorTests {
     let client = KafkaClientProperties(bootstrapServers: LocalBroker.testBootstrap)
     let logger = Logger(component: "test", threshold: .warning)
 
-    /// Writes `count` dead letters whose origin is `origin`, half `bad_a` and half `bad_b`.
-    func deadLetters(origin: String, count: Int) async throws {
-        try await DeadLetterStore.ensureTopics(client: client, logger: logger)
-        let admin = try KafkaAdmin(client: client, logger: logger)
-        _ = try await admin.createTopics([KafkaTopicSpecification(name: origin, partitions: 2)])
-        await admin.close()
-        let routing = FailureRouting(service: "test-service", ladder: .none, hubVersion: "test")
-        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: client), logger: logger)
-        let records = (0 ..< count).map { index in
-            let source = KafkaConsumerRecord(topic: origin, partition: 0, offset: Int64(index), key: Array("k\(index)".utf8),
-                                             value: Array(#"{"n":\#(index)}"#.utf8), headers: [KafkaHeader(key: "hub-event-id", string: "ev-\(index)")],
-                                             timestampMilliseconds: nil)
-            return routing.route(source, failure: RecordFailure(.permanent, code: index % 2 == 0 ? "bad_a" : "bad_b", message: "test", stage: "s"))
-        }
-        _ = try await producer.sendAll(records)
-        await producer.close()
-    }
-
-    func readAll(_ topic: String) async throws -> [KafkaConsumerRecord] {
-        var records: [KafkaConsumerRecord] = []
-        try await TopicSnapshot.read(topics: [topic], client: client, logger: logger) { records.append($0) }
-        return records
-    }
-
     @Test("list, dry-run, limit, rate, replay once only, purge, all audited")
     func replayAndPurge() async throws {
         let origin = "dlqtest.\(UUID().uuidString.prefix(8).lowercased())"
-        try await deadLetters(origin: origin, count: 30)
+        try await writeDeadLetters(origin: origin, count: 30, client: client)
         var index = try await DeadLetterStore.load(client: client, logger: logger)
         let mine = DeadLetterFilter(topic: origin)
         #expect(index.query(mine).count == 30)
@@ -54,7 +30,7 @@ struct ReprocessorTests {
         options.dryRun = true
         let dry = try await reprocessor.replay(&index, filter: mine, options: options)
         #expect(dry.matched == 30 && dry.done == 0)
-        #expect(try await readAll(origin).isEmpty)
+        #expect(try await readAll(client: client, origin).isEmpty)
 
         options.dryRun = false
         options.limit = 10
@@ -71,7 +47,7 @@ struct ReprocessorTests {
         let states = reloaded.query(mine).map { reloaded.states[$0.id] }
         #expect(states.count == 30)
         #expect(states.allSatisfy { $0?.resolution == .replayed && $0?.replays == 1 && $0?.by == "tester" })
-        let replayed = try await readAll(origin)
+        let replayed = try await readAll(client: client, origin)
         #expect(replayed.count == 30)
         #expect(Set(replayed.compactMap { $0.headers.string(ReplayHeaderName.from) }).count == 30)
         #expect(Set(replayed.compactMap { $0.headers.string("hub-event-id") }) == Set((0 ..< 30).map { "ev-\($0)" }))
@@ -84,7 +60,7 @@ struct ReprocessorTests {
         #expect(afterPurge.query(mine).count == 15)
         #expect(afterPurge.query(DeadLetterFilter(topic: origin, resolutions: [.purged])).count == 15)
 
-        let audits = try await readAll(HubTopics.hubAudit.name).compactMap { record in
+        let audits = try await readAll(client: client, HubTopics.hubAudit.name).compactMap { record in
             record.value.flatMap { try? RecordJSON.foundationDecoder().decode(AuditRecord.self, from: Data($0)) }
         }.filter { $0.filters["topic"] == origin }
         #expect(audits.filter { $0.action == "dlq.replay" }.map { $0.counts["replayed"] ?? -1 }.sorted() == [0, 0, 10, 20])
