@@ -25,7 +25,7 @@ public enum DeadLetterStore {
         var index = DeadLetterIndex()
         var unreadable = 0
         try await TopicSnapshot.read(topics: letterTopics, client: client, logger: logger) { record in
-            if let letter = DeadLetter(record) { index.add(letter) } else { unreadable += 1 }
+            if !index.add(record) { unreadable += 1 }
         }
         if unreadable > 0 { logger.warning("records without failure headers in the dead-letter topics", ["count": String(unreadable)]) }
         let decoder = RecordJSON.foundationDecoder()

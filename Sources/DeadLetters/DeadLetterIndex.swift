@@ -1,4 +1,5 @@
 import Foundation
+import Kafka
 
 /// Every dead letter and its resolution, in the order they were read: the
 /// store behind `hub dlq`, rebuilt from the topics on start. Queries scan
@@ -7,8 +8,17 @@ public struct DeadLetterIndex: Sendable {
     public private(set) var letters: [DeadLetter] = []
     private var position: [String: Int] = [:]
     public private(set) var states: [String: DeadLetterState] = [:]
+    private var strings = StringPool()
 
     public init() {}
+
+    /// Adds the record when it is a dead letter; false when it carries no failure headers.
+    @discardableResult
+    public mutating func add(_ record: KafkaConsumerRecord) -> Bool {
+        guard let letter = DeadLetter(record, strings: &strings) else { return false }
+        add(letter)
+        return true
+    }
 
     public mutating func add(_ letter: DeadLetter) {
         guard position[letter.id] == nil else { return }
@@ -36,16 +46,27 @@ public struct DeadLetterIndex: Sendable {
 
     /// Counts by origin topic, by reason and by hour (UTC, `yyyy-MM-ddTHH`), busiest first.
     public func stats(_ filter: DeadLetterFilter) -> DeadLetterStats {
-        var stats = DeadLetterStats()
+        // Counted by the letters' own (shared) strings and hour numbers; formatted once per distinct value.
+        struct Origin: Hashable { let topic: String; let service: String }
+        struct Reason: Hashable { let errorClass: String; let code: String }
+        var origins: [Origin: Int] = [:], reasons: [Reason: Int] = [:], hours: [Int64: Int] = [:]
+        var resolutions: [DeadLetterState.Resolution: Int] = [:]
+        var total = 0
         for letter in letters {
             let resolution = resolution(of: letter.id)
             guard filter.matches(letter, resolution: resolution) else { continue }
-            stats.total += 1
-            stats.byOrigin["\(letter.originTopic) (\(letter.service))", default: 0] += 1
-            stats.byReason["\(letter.errorClass)/\(letter.code)", default: 0] += 1
-            stats.byHour[Self.hour(letter.deadLetteredAtMilliseconds), default: 0] += 1
-            stats.byResolution[resolution.rawValue, default: 0] += 1
+            total += 1
+            origins[Origin(topic: letter.originTopic, service: letter.service), default: 0] += 1
+            reasons[Reason(errorClass: letter.errorClass, code: letter.code), default: 0] += 1
+            hours[letter.deadLetteredAtMilliseconds / 3_600_000, default: 0] += 1
+            resolutions[resolution, default: 0] += 1
         }
+        var stats = DeadLetterStats()
+        stats.total = total
+        for (origin, count) in origins { stats.byOrigin["\(origin.topic) (\(origin.service))", default: 0] += count }
+        for (reason, count) in reasons { stats.byReason["\(reason.errorClass)/\(reason.code)", default: 0] += count }
+        for (hour, count) in hours { stats.byHour[Self.hour(hour * 3_600_000), default: 0] += count }
+        for (resolution, count) in resolutions { stats.byResolution[resolution.rawValue] = count }
         return stats
     }
 

@@ -29,6 +29,7 @@ public enum TopicSnapshot {
         var configuration = KafkaConsumerConfiguration(client: client, groupID: "hub-snapshot")
         configuration.enableAutoCommit = false
         configuration.bufferCapacity = 50_000
+        configuration.client["max.partition.fetch.bytes"] = "8388608"
         let consumer = try KafkaConsumer(configuration: configuration, subscription: .partitionsFromStart(partitions), logger: logger)
         defer { Task { await consumer.close() } }
         // Empty partitions are read already; the others until no record is left behind their end.
