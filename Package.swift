@@ -27,6 +27,7 @@ let package = Package(
         .target(name: "StatusIngestService", dependencies: ["StatusIngest", "HubRuntime", "Kafka", "Topics", "HubLogging", "DeadLetters"], path: "Sources/StatusIngestService"),
         .target(name: "HubRuntime", dependencies: ["Kafka", "Topics", "HTTPServer", "HubLogging", "DeadLetters"], path: "Sources/HubRuntime"),
         .target(name: "DeadLetters", dependencies: ["Kafka", "Topics", "HubLogging"], path: "Sources/DeadLetters"),
+        .target(name: "Notifications", dependencies: ["Topics"], path: "Sources/Notifications"),
         .target(name: "DeadLetterService", dependencies: ["DeadLetters", "HubRuntime", "Kafka", "Topics", "HubLogging"], path: "Sources/DeadLetterService"),
         .executableTarget(name: "hub", dependencies: ["HubRuntime", "Kafka", "Topics", "HubLogging", "LocalBroker", "StatusIngestService", "StatusIngest", "DeadLetters", "DeadLetterService"], path: "Sources/hub"),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "Topics", "HubLogging", "HubRuntime", "LocalBroker"], path: "Tests/KafkaTests"),
@@ -36,6 +37,7 @@ let package = Package(
         .testTarget(name: "DeadLetterTests", dependencies: ["DeadLetters", "DeadLetterService", "HubRuntime", "Kafka", "Topics", "HubLogging", "LocalBroker", "StatusIngestService", "StatusIngest"], path: "Tests/DeadLetterTests"),
         // A tiny service that crashes on purpose, for the poison-record test; not shipped.
         .executableTarget(name: "failure-drill", dependencies: ["DeadLetters", "HubRuntime", "Kafka", "HubLogging"], path: "Tests/FailureDrill"),
+        .testTarget(name: "NotificationTests", dependencies: ["Notifications", "Topics"], path: "Tests/NotificationTests"),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"], path: "Tests/HTTPServerTests"),
     ],
     swiftLanguageModes: [.v6]

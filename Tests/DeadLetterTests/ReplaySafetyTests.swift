@@ -118,7 +118,7 @@ struct ReplaySafetyTests {
         shutdown.trigger()
         try await running.value
         let finalHistory = try await readAll(client: client, HubTopics.statusHistory.name).filter(mine)
-        #expect(finalHistory.count == 3, "one history record per event, after two replays")
+        #expect(finalHistory.count == 3, "one history record per event, after two replays: \(finalHistory.map { "\($0.partition)/\($0.offset) \($0.headers.string(EnvelopeHeaderName.eventId) ?? "-")" })")
         #expect(try await readAll(client: client, HubTopics.statusQuarantine.name).filter(mine).count == 3, "nothing quarantined again")
     }
 }

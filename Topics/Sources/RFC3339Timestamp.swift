@@ -132,7 +132,8 @@ public enum RFC3339Timestamp {
     }
 
     // Days-from-civil and civil-from-days follow Howard Hinnant's proleptic Gregorian algorithms.
-    private static func daysSinceEpoch(year: Int, month: Int, day: Int) -> Int {
+    /// Days from 1970-01-01 to a proleptic Gregorian date.
+    public static func daysSinceEpoch(year: Int, month: Int, day: Int) -> Int {
         let y = month <= 2 ? year - 1 : year
         let era = (y >= 0 ? y : y - 399) / 400
         let yearOfEra = y - era * 400
@@ -141,7 +142,8 @@ public enum RFC3339Timestamp {
         return era * 146_097 + dayOfEra - 719_468
     }
 
-    private static func civilDate(daysSinceEpoch days: Int64) -> (Int64, Int64, Int64) {
+    /// The (year, month, day) of a day counted from 1970-01-01.
+    public static func civilDate(daysSinceEpoch days: Int64) -> (Int64, Int64, Int64) {
         let z = days + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097
         let dayOfEra = z - era * 146_097
