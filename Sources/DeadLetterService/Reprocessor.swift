@@ -32,6 +32,7 @@ public final class Reprocessor {
     private let client: KafkaClientProperties
     private let logger: Logger
     private let transactionalID: String
+    private var producer: KafkaProducer?
 
     public init(client: KafkaClientProperties, logger: Logger, transactionalID: String = "hub-dlq-reprocessor") {
         self.client = client
@@ -52,8 +53,7 @@ public final class Reprocessor {
         var outcome = Outcome(matched: letters.count)
         let actionId = UUID.random().lowercasedString
         let start = ContinuousClock.now
-        let producer = try await transactionalProducer()
-        defer { Task { await producer.close() } }
+        let producer = try await fence()
         try await audit(producer, AuditRecord(action: "dlq.replay.started", operatorName: options.operatorName, filters: filter.summary,
                                               counts: ["matched": letters.count], dryRun: options.dryRun, target: options.to,
                                               at: Date(), actionId: actionId))
@@ -90,8 +90,7 @@ public final class Reprocessor {
     public func purge(_ index: inout DeadLetterIndex, filter: DeadLetterFilter, options: Options) async throws -> Outcome {
         let letters = index.query(filter, limit: options.limit)
         var outcome = Outcome(matched: letters.count)
-        let producer = try await transactionalProducer()
-        defer { Task { await producer.close() } }
+        let producer = try await fence()
         let now = Date()
         if !options.dryRun {
             for from in stride(from: 0, to: letters.count, by: 500) {
@@ -111,12 +110,28 @@ public final class Reprocessor {
         return outcome
     }
 
-    private func transactionalProducer() async throws -> KafkaProducer {
+    /// Takes over the transactional id, aborting what a killed predecessor
+    /// left open. Call it before loading the index: until then the state
+    /// topic's open transaction can hide the predecessor's committed marks
+    /// from a `read_committed` reader, and they would be replayed again.
+    @discardableResult
+    public func fence() async throws -> KafkaProducer {
+        if let producer { return producer }
         var configuration = KafkaProducerConfiguration(client: client)
         configuration.transactionalID = transactionalID
         let producer = try KafkaProducer(configuration: configuration, logger: logger)
-        try await producer.initTransactions()
+        do { try await producer.initTransactions() } catch {
+            await producer.close(flushTimeoutMilliseconds: 5_000)
+            throw error
+        }
+        self.producer = producer
         return producer
+    }
+
+    /// Flushes and closes the producer.
+    public func close() async {
+        await producer?.close()
+        producer = nil
     }
 
     private func inTransaction(_ producer: KafkaProducer, _ body: () async throws -> Void) async throws {

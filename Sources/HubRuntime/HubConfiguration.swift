@@ -18,6 +18,7 @@ public struct HubConfiguration: Sendable, Equatable {
         "hub.poison.max.crashes": ("3", "crashes in a row with one record in hand before it is dead-lettered as poison"),
         "hub.pseudonym.secret": (developmentPseudonymSecret, "secret of the keyed hash that turns person and company codes into client keys"),
         "ingest.group": ("hub-status-ingest", "consumer group shared by every status-ingest instance"),
+        "ingest.agencies": ("", "comma-separated agencies whose status.events.<AGENCY> topics this instance reads; empty means every agency"),
         "ingest.max.event.bytes": ("65536", "larger status events are dead-lettered as too_large"),
         "operator.name": ("", "who runs `hub dlq replay` and `purge`, for the audit record; empty means the OS user"),
         "topics.replication.factor": ("-1", "replication factor for created topics; -1 is the broker's default"),
@@ -125,8 +126,11 @@ public struct HubConfiguration: Sendable, Equatable {
         return CrashJournal.Settings(directory: directory, maxCrashes: maxCrashes)
     }
 
-    public var agencies: [String] {
-        self["hub.agencies"]!.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    public var agencies: [String] { list("hub.agencies") }
+
+    /// A comma-separated value as a list, blanks dropped.
+    public func list(_ key: String) -> [String] {
+        (self[key] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 }
 

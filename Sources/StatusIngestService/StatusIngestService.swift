@@ -22,12 +22,15 @@ public final class StatusIngestService: HubService {
     private let groupID: String
     private let pseudonymSecret: String
     private let crashes: CrashJournal.Settings?
+    private let agencies: [String]
 
     /// `groupID` is shared by every instance of the service; `instance` is unique per instance.
+    /// `agencies` limits it to those agencies' topics (empty: every `status.events.<AGENCY>`).
     public init(client: KafkaClientProperties, instance: String, groupID: String = "hub-status-ingest", metrics: MetricsRegistry,
                 readiness: Readiness?, logger: Logger, maxEventBytes: Int = 65_536, hubVersion: String,
-                pseudonymSecret: String, crashes: CrashJournal.Settings?) {
+                pseudonymSecret: String, crashes: CrashJournal.Settings?, agencies: [String] = []) {
         self.crashes = crashes
+        self.agencies = agencies
         self.groupID = groupID
         self.pseudonymSecret = pseudonymSecret
         self.client = client
@@ -53,7 +56,7 @@ public final class StatusIngestService: HubService {
         defer { follower.cancel() }
         let stage = TransactionalStage(
             name: name, client: client, groupID: groupID, transactionalID: "\(instance)-status-ingest",
-            subscription: .pattern(HubTopics.statusEvents.subscriptionPattern), metrics: metrics, readiness: readiness,
+            subscription: .pattern(HubTopics.statusEvents.subscriptionPattern(agencies: agencies)), metrics: metrics, readiness: readiness,
             logger: logger,
             configureConsumer: { $0.client["topic.metadata.refresh.interval.ms"] = "5000" },
             crashGuard: crashes.map { settings in CrashGuard(settings: settings) { record, crashes in [processor.poison(record, crashes: crashes)] } },

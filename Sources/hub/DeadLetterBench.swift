@@ -62,6 +62,7 @@ enum DeadLetterBench {
         BenchCommand.status("replaying all \(indexed) to \(origin)")
         let reprocessor = Reprocessor(client: client, logger: logger, transactionalID: "bench-dlq-\(tag)")
         let outcome = try await reprocessor.replay(&index, filter: mine, options: .init(operatorName: "bench"))
+        await reprocessor.close()
         let replayRate = Double(outcome.done) / outcome.seconds
 
         var baselineSeconds = Double.infinity

@@ -30,6 +30,9 @@ enum DeadLetterCommands {
         var filter = try self.filter(arguments)
         let limit = arguments.value("limit") != nil ? try arguments.integer("limit", default: 0) : nil
         let operatorName = Reprocessor.operatorName(configured: context.configuration["operator.name"])
+        // Replay and purge fence a predecessor before reading the index, so its committed marks are all seen.
+        let reprocessor = ["replay", "purge"].contains(command) ? Reprocessor(client: client, logger: context.logger) : nil
+        try await reprocessor?.fence()
         var index = try await DeadLetterStore.load(client: client, logger: context.logger)
         switch command {
         case "list":
@@ -54,10 +57,11 @@ enum DeadLetterCommands {
                 guard let rate = Double(text.replacingOccurrences(of: "/s", with: "")), rate > 0 else { throw UsageError("--rate must be records per second, e.g. 50") }
                 return rate
             }
-            let outcome = try await Reprocessor(client: client, logger: context.logger).replay(&index, filter: filter, options: options)
+            let outcome = try await reprocessor!.replay(&index, filter: filter, options: options)
             let verb = options.dryRun ? "would replay" : "replayed"
             print("\(verb) \(options.dryRun ? outcome.matched : outcome.done) of \(outcome.matched) matching dead letters"
                   + (options.dryRun ? "" : " in \(String(format: "%.2f", outcome.seconds)) s") + " (operator \(operatorName); audited on \(HubTopics.hubAudit.name))")
+            await reprocessor!.close()
             if options.dryRun { printTable(index.query(filter.openUnlessStatesGiven, limit: limit), index: index) }
         case "purge":
             var options = Reprocessor.Options(operatorName: operatorName)
@@ -68,7 +72,8 @@ enum DeadLetterCommands {
                 print("purge \(matched) dead letters? They stay on the topic but leave the list. Type 'yes': ", terminator: "")
                 guard readLine()?.trimmingCharacters(in: .whitespaces) == "yes" else { print("nothing purged"); return }
             }
-            let outcome = try await Reprocessor(client: client, logger: context.logger).purge(&index, filter: filter, options: options)
+            let outcome = try await reprocessor!.purge(&index, filter: filter, options: options)
+            await reprocessor!.close()
             print("\(options.dryRun ? "would purge" : "purged") \(options.dryRun ? outcome.matched : outcome.done) dead letters (operator \(operatorName); audited on \(HubTopics.hubAudit.name))")
         default:
             throw UsageError("unknown dlq command '\(command)'\n\(help)")

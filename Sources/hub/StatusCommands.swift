@@ -57,7 +57,8 @@ enum StatusCommands {
         StatusIngestService(client: client, instance: context.configuration["hub.instance"]!, groupID: context.configuration["ingest.group"]!,
                             metrics: metrics, readiness: readiness, logger: context.logger,
                             maxEventBytes: try context.configuration.integer("ingest.max.event.bytes"), hubVersion: VersionCommand.hubVersion,
-                            pseudonymSecret: context.pseudonymSecret, crashes: try context.configuration.crashJournal())
+                            pseudonymSecret: context.pseudonymSecret, crashes: try context.configuration.crashJournal(),
+                            agencies: context.configuration.list("ingest.agencies"))
     }
 
     static let statusHelp = """

@@ -82,7 +82,8 @@ struct ReplaySafetyTests {
 
         let metrics = MetricsRegistry()
         let ingest = StatusIngestService(client: client, instance: "replay-\(agency)", groupID: "ingest-\(agency)", metrics: metrics, readiness: nil,
-                                         logger: logger, hubVersion: "test", pseudonymSecret: "test-secret", crashes: nil)
+                                         logger: logger, hubVersion: "test", pseudonymSecret: "test-secret", crashes: nil,
+                                         agencies: [agency])
         let shutdown = ShutdownSignal()
         let running = Task { try await ingest.run(shutdown: shutdown) }
 
@@ -105,7 +106,8 @@ struct ReplaySafetyTests {
         var index = try await DeadLetterStore.load(client: client, logger: logger)
         let filter = DeadLetterFilter(topic: eventsTopic, reason: "unknown_service")
         let reprocessor = Reprocessor(client: client, logger: logger, transactionalID: "replay-test-\(agency)")
-        #expect(try await reprocessor.replay(&index, filter: filter, options: .init(operatorName: "tester")).done == 3)
+        let firstReplay = try await reprocessor.replay(&index, filter: filter, options: .init(operatorName: "tester"))
+        #expect(firstReplay.done == 3, "matched \(firstReplay.matched): \(index.query(filter).map { "\($0.id) \($0.originOffset ?? -1)" })")
         let history = try await readUntil(HubTopics.statusHistory.name, client: client, keep: mine, until: { $0.count >= 3 })
         #expect(Set(history.compactMap { $0.headers.string(EnvelopeHeaderName.eventId) }) == Set(ids))
 

@@ -31,7 +31,7 @@ struct StatusIngestServiceTests {
         let metrics = MetricsRegistry()
         let ingest = StatusIngestService(client: client, instance: "test-\(agency)", groupID: "ingest-\(agency)", metrics: metrics, readiness: nil,
                                          logger: logger, hubVersion: "test", pseudonymSecret: "test-secret",
-                                         crashes: CrashJournal.Settings(directory: NSTemporaryDirectory() + "/hub-test-\(agency)"))
+                                         crashes: CrashJournal.Settings(directory: NSTemporaryDirectory() + "/hub-test-\(agency)"), agencies: [agency])
         let shutdown = ShutdownSignal()
         let running = Task { try await ingest.run(shutdown: shutdown) }
 
@@ -135,7 +135,7 @@ extension StatusIngestServiceTests {
             }
         }
 
-        let first = try startIngest(instance: "crash-\(agency)")
+        let first = try startIngest(instance: "crash-\(agency)", agency: agency)
         defer { if first.isRunning { kill(first.processIdentifier, SIGKILL) } }
         try await waitUntil(seconds: 90) { seen.total >= 300 }
         kill(first.processIdentifier, SIGKILL)
@@ -143,7 +143,7 @@ extension StatusIngestServiceTests {
         let atCrash = seen.distinct
         #expect(atCrash < allIds.count, "the crash came mid-stream")
 
-        let second = try startIngest(instance: "crash-\(agency)")
+        let second = try startIngest(instance: "crash-\(agency)", agency: agency)
         defer { if second.isRunning { kill(second.processIdentifier, SIGKILL) } }
         try await waitUntil(seconds: 120) { seen.distinct >= expected.count }
         try await Task.sleep(for: .seconds(2))
@@ -176,7 +176,7 @@ final class SeenIds: @unchecked Sendable {
     var distinctIds: Set<String> { lock.lock(); defer { lock.unlock() }; return unique }
 }
 
-func startIngest(instance: String) throws -> Process {
+func startIngest(instance: String, agency: String) throws -> Process {
     let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     let process = Process()
     process.executableURL = root.appendingPathComponent(".build/debug/hub")
@@ -187,6 +187,8 @@ func startIngest(instance: String) throws -> Process {
     environment["HUB_BOOTSTRAP_SERVERS"] = IngestTestKafka.bootstrap
     environment["HUB_HUB_INSTANCE"] = instance
     environment["HUB_INGEST_GROUP"] = "ingest-\(instance)"
+    // Only this test's topic: other tests' services run beside it on the same broker.
+    environment["HUB_INGEST_AGENCIES"] = agency
     environment["HUB_LOG_LEVEL"] = "info"
     process.environment = environment
     process.standardOutput = FileHandle.nullDevice

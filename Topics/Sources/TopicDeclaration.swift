@@ -106,6 +106,13 @@ public struct TopicDeclaration: Sendable, Hashable {
         return "^" + parts.map(Self.escapedForRegex).joined(separator: "[A-Z0-9_-]+") + "$"
     }
 
+    /// Anchored regex for only `agencies`' topics of a family; every agency when the list is empty.
+    public func subscriptionPattern(agencies: [String]) -> String {
+        guard !agencies.isEmpty else { return subscriptionPattern }
+        let parts = name.components(separatedBy: Self.agencyPlaceholder)
+        return "^" + parts.map(Self.escapedForRegex).joined(separator: "(" + agencies.map(Self.escapedForRegex).joined(separator: "|") + ")") + "$"
+    }
+
     /// Topic configs for development clusters (no `min.insync.replicas`).
     public var topicConfigs: [String: String] { topicConfigs(production: false) }
 
