@@ -28,16 +28,20 @@ let package = Package(
         .target(name: "HubRuntime", dependencies: ["Kafka", "Topics", "HTTPServer", "HubLogging", "DeadLetters"], path: "Sources/HubRuntime"),
         .target(name: "DeadLetters", dependencies: ["Kafka", "Topics", "HubLogging"], path: "Sources/DeadLetters"),
         .target(name: "Notifications", dependencies: ["Topics"], path: "Sources/Notifications"),
+        .target(name: "NotificationService", dependencies: ["Notifications", "DeadLetters", "HubRuntime", "Kafka", "Topics", "HubLogging"], path: "Sources/NotificationService"),
         .target(name: "DeadLetterService", dependencies: ["DeadLetters", "HubRuntime", "Kafka", "Topics", "HubLogging"], path: "Sources/DeadLetterService"),
-        .executableTarget(name: "hub", dependencies: ["HubRuntime", "Kafka", "Topics", "HubLogging", "LocalBroker", "StatusIngestService", "StatusIngest", "DeadLetters", "DeadLetterService"], path: "Sources/hub"),
+        .executableTarget(name: "hub", dependencies: ["HubRuntime", "Kafka", "Topics", "HubLogging", "LocalBroker", "StatusIngestService", "StatusIngest", "DeadLetters", "DeadLetterService", "Notifications", "NotificationService"], path: "Sources/hub"),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "Topics", "HubLogging", "HubRuntime", "LocalBroker"], path: "Tests/KafkaTests"),
         .testTarget(name: "TopicsTests", dependencies: ["Topics"], path: "Tests/TopicsTests"),
         .testTarget(name: "HubRuntimeTests", dependencies: ["HubRuntime", "HubLogging", "Kafka", "Topics", "LocalBroker"], path: "Tests/HubRuntimeTests"),
-        .testTarget(name: "StatusIngestTests", dependencies: ["StatusIngest", "Topics", "StatusIngestService", "HubRuntime", "Kafka", "LocalBroker", "HubLogging"], path: "Tests/StatusIngestTests"),
-        .testTarget(name: "DeadLetterTests", dependencies: ["DeadLetters", "DeadLetterService", "HubRuntime", "Kafka", "Topics", "HubLogging", "LocalBroker", "StatusIngestService", "StatusIngest"], path: "Tests/DeadLetterTests"),
+        .testTarget(name: "StatusIngestTests", dependencies: ["BrokerTestSupport", "StatusIngest", "Topics", "StatusIngestService", "HubRuntime", "Kafka", "LocalBroker", "HubLogging"], path: "Tests/StatusIngestTests"),
+        .testTarget(name: "DeadLetterTests", dependencies: ["BrokerTestSupport", "DeadLetters", "DeadLetterService", "HubRuntime", "Kafka", "Topics", "HubLogging", "LocalBroker", "StatusIngestService", "StatusIngest"], path: "Tests/DeadLetterTests"),
         // A tiny service that crashes on purpose, for the poison-record test; not shipped.
         .executableTarget(name: "failure-drill", dependencies: ["DeadLetters", "HubRuntime", "Kafka", "HubLogging"], path: "Tests/FailureDrill"),
         .testTarget(name: "NotificationTests", dependencies: ["Notifications", "Topics"], path: "Tests/NotificationTests"),
+        // Shared by the broker tests: reading topics until a condition holds, waiting, kcat.
+        .target(name: "BrokerTestSupport", dependencies: ["HubRuntime", "Kafka", "HubLogging", "LocalBroker"], path: "Tests/BrokerTestSupport"),
+        .testTarget(name: "NotificationServiceTests", dependencies: ["BrokerTestSupport", "NotificationService", "Notifications", "StatusIngestService", "StatusIngest", "DeadLetterService", "DeadLetters", "HubRuntime", "Kafka", "Topics", "HubLogging", "LocalBroker"], path: "Tests/NotificationServiceTests"),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"], path: "Tests/HTTPServerTests"),
     ],
     swiftLanguageModes: [.v6]

@@ -12,6 +12,20 @@ public enum Mask {
         return out
     }
 
+    /// A phone number with all but the last two digits hidden: `+37120001234` -> `+371******34`.
+    public static func phone(_ number: String) -> String {
+        let keepFrom = number.count - 2
+        return String(number.enumerated().map { index, character in
+            index < 4 || index >= keepFrom || !character.isNumber ? character : "*"
+        })
+    }
+
+    /// An e-mail address with the local part hidden but its first letter: `anna@example.lv` -> `a***@example.lv`.
+    public static func email(_ address: String) -> String {
+        guard let at = address.firstIndex(of: "@"), at > address.startIndex else { return String(repeating: "*", count: address.count) }
+        return String(address[address.startIndex]) + "***" + address[at...]
+    }
+
     /// Replaces every run of 6+ digits (optionally split by one hyphen, as in
     /// person codes) inside free text, for messages that may quote input.
     public static func identifiers(in text: String) -> String {

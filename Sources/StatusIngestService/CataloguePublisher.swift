@@ -1,5 +1,6 @@
 import Foundation
 import HubLogging
+import HubRuntime
 import Kafka
 import StatusIngest
 import Topics
@@ -21,15 +22,8 @@ public enum CataloguePublisher {
         return records.count
     }
 
-    /// The catalogue shipped with the hub, found from the working directory up.
+    /// The catalogue shipped with the hub.
     public static func sampleFile(from start: String = FileManager.default.currentDirectoryPath) -> URL? {
-        var directory = URL(fileURLWithPath: start)
-        while true {
-            let candidate = directory.appendingPathComponent("Topics/samples/catalogue.json")
-            if FileManager.default.fileExists(atPath: candidate.path) { return candidate }
-            let parent = directory.deletingLastPathComponent()
-            if parent.path == directory.path { return nil }
-            directory = parent
-        }
+        SampleFiles.find("catalogue.json", from: start)
     }
 }

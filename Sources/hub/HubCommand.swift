@@ -68,6 +68,12 @@ enum Usage {
       status show AGENCY/CASE the case's current state and time per step
       report cases --from D --to D [--by service,channel,agency] [--format table|csv|json]
                               the MK 399 case figures
+      clients set|show|load|forget
+                              client profiles: channels, contacts, consent, quiet hours (keyed by pseudonym)
+      templates load [FILE]|list
+                              notification templates
+      notify run|show ID|case AGENCY/CASE
+                              run the notification fan-out alone; what became of a notice or a case's notices
       dlq list|show|stats|replay|purge
                               dead letters and quarantine: what failed and why, replay, set aside
       bench passthrough       consume -> produce throughput beside a kcat pipe (--records N, --json)

@@ -2,6 +2,7 @@ import Foundation
 import HubLogging
 import HubRuntime
 import Kafka
+import NotificationService
 import StatusIngestService
 
 /// `hub up`: the whole hub on one machine. With no Kafka configured it
@@ -30,6 +31,10 @@ enum UpCommand {
             // A fresh local broker is empty: give it the sample catalogue.
             let count = try await CataloguePublisher.publish(file: sample, client: client, logger: logger)
             logger.info("sample catalogue loaded", ["services": String(count)])
+            if let templates = NotificationPublisher.sampleTemplates() {
+                let loaded = try await NotificationPublisher.publish(templates: try NotificationPublisher.templates(in: templates), client: client, logger: logger)
+                logger.info("sample notification templates loaded", ["templates": String(loaded)])
+            }
         }
         let metrics = MetricsRegistry()
         let readiness = Readiness()
@@ -40,7 +45,8 @@ enum UpCommand {
         metrics.set("hub_info", 1, labels: ["version": VersionCommand.hubVersion, "librdkafka": KafkaLibrary.versionString],
                     help: "Build information.")
         // Services register here as they are built (status ingestion, notifications, lookups, dead letters).
-        let services: [any HubService] = [ops, try StatusCommands.makeIngest(client: client, context: context, metrics: metrics, readiness: readiness)]
+        let services: [any HubService] = [ops, try StatusCommands.makeIngest(client: client, context: context, metrics: metrics, readiness: readiness),
+                                          try NotifyCommands.makeFanOut(client: client, context: context, metrics: metrics, readiness: readiness)]
         logger.notice("hub is up", ["bootstrap": client["bootstrap.servers"] ?? "", "http": "http://\(context.configuration["http.host"]!):\(ops.port)",
                                     "hint": "HUB_BOOTSTRAP_SERVERS=\(client["bootstrap.servers"] ?? "") hub consume TOPIC"])
         try await ServiceGroup(services: services, logger: logger).run()

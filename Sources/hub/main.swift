@@ -26,6 +26,9 @@ func runCommand(_ words: [String]) async throws {
     case "status": try await StatusCommands.status(rest)
     case "report": try await ReportCommand.run(rest)
     case "dlq": try await DeadLetterCommands.run(rest)
+    case "clients": try await NotifyCommands.clients(rest)
+    case "templates": try await NotifyCommands.templates(rest)
+    case "notify": try await NotifyCommands.notify(rest)
     default: throw UsageError("unknown command '\(command)'\n\n\(Usage.main)")
     }
 }

@@ -1,3 +1,4 @@
+import BrokerTestSupport
 import DeadLetters
 import Foundation
 import HubLogging

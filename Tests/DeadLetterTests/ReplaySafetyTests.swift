@@ -1,3 +1,4 @@
+import BrokerTestSupport
 import DeadLetterService
 import DeadLetters
 import Foundation

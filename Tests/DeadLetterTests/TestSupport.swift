@@ -1,37 +1,10 @@
+import BrokerTestSupport
 import DeadLetterService
 import DeadLetters
 import Foundation
 import HubLogging
 import HubRuntime
 import Kafka
-
-/// Reads `topic` from its start until `done` holds for the records that pass `keep` (or 60 s).
-func readUntil(_ topic: String, client: KafkaClientProperties, keep: @escaping (KafkaConsumerRecord) -> Bool,
-               until done: ([KafkaConsumerRecord]) -> Bool) async throws -> [KafkaConsumerRecord] {
-    let logger = Logger(component: "test", threshold: .error)
-    let admin = try KafkaAdmin(client: client, logger: logger)
-    let partitions = try await admin.partitions(of: [topic])
-    await admin.close()
-    var configuration = KafkaConsumerConfiguration(client: client, groupID: "check")
-    configuration.enableAutoCommit = false
-    let consumer = try KafkaConsumer(configuration: configuration, subscription: .partitionsFromStart(partitions), logger: logger)
-    var found: [KafkaConsumerRecord] = []
-    let deadline = ContinuousClock.now + .seconds(60)
-    while !done(found), ContinuousClock.now < deadline {
-        found += await consumer.nextBatch(max: 1_000, timeout: .milliseconds(200)).filter(keep)
-    }
-    await consumer.close()
-    return found
-}
-
-/// Waits without blocking a cooperative thread (other tests share the pool).
-func waitUntil(seconds: Double, _ condition: @Sendable () -> Bool) async throws {
-    let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
-    while !condition() {
-        if ContinuousClock.now > deadline { throw CancellationError() }
-        try await Task.sleep(for: .milliseconds(50))
-    }
-}
 
 /// The package root, where `.build/debug` holds the hub and the drill.
 let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -70,11 +43,4 @@ func writeDeadLetters(origin: String, count: Int, client: KafkaClientProperties)
     }
     _ = try await producer.sendAll(records)
     await producer.close()
-}
-
-/// Every committed record of `topic` now.
-func readAll(client: KafkaClientProperties, _ topic: String) async throws -> [KafkaConsumerRecord] {
-    var records: [KafkaConsumerRecord] = []
-    try await TopicSnapshot.read(topics: [topic], client: client, logger: Logger(component: "test", threshold: .warning)) { records.append($0) }
-    return records
 }

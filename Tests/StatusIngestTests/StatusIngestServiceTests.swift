@@ -1,3 +1,4 @@
+import BrokerTestSupport
 import Foundation
 import HubLogging
 import HubRuntime
@@ -198,31 +199,15 @@ func startIngest(instance: String, agency: String) throws -> Process {
     return process
 }
 
-func waitUntil(seconds: Int, _ condition: @Sendable () -> Bool) async throws {
-    let deadline = ContinuousClock.now + .seconds(seconds)
-    while !condition() {
-        if ContinuousClock.now > deadline { throw CancellationError() }
-        try await Task.sleep(for: .milliseconds(50))
-    }
-}
 
 func eventId(of record: KafkaConsumerRecord) -> String? {
     guard let value = record.value, let object = try? JSONSerialization.jsonObject(with: Data(value)) as? [String: Any] else { return nil }
     return (object["eventId"] as? String)?.lowercased()
 }
 
-/// Waits without blocking a cooperative thread (other tests share the pool).
+/// Sends `key|value` lines with kcat, a client no one here wrote.
 func kcatProduce(_ lines: [String], topic: String) async throws {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/kcat")
-    process.arguments = ["-b", IngestTestKafka.bootstrap, "-P", "-t", topic, "-K", "|"]
-    let input = Pipe()
-    process.standardInput = input
-    try process.run()
-    input.fileHandleForWriting.write(Data((lines.joined(separator: "\n") + "\n").utf8))
-    try input.fileHandleForWriting.close()
-    try await waitUntil(seconds: 30) { !process.isRunning }
-    #expect(process.terminationStatus == 0)
+    try await kcat(lines, topic: topic)
 }
 
 /// Reads `topic` from the start until `count` records with keys under `keyPrefix` arrived (or 60 s).

@@ -1,0 +1,72 @@
+import DeadLetters
+import Foundation
+import HubLogging
+import HubRuntime
+import Kafka
+import Notifications
+import Topics
+
+/// Notification fan-out's Kafka shell. Follows `clients.profiles`,
+/// `notify.templates` and `catalogue.services` as tables, remembers from
+/// `notify.receipts` what was already made, then runs two stages on the
+/// shared failure path: requests (`notify.requests`) become notices on
+/// `notify.<channel>` and receipts, and channel workers' permanent
+/// failures (on `notify.receipts`) move notices to the next channel. Each
+/// stage writes in one transaction with its input offsets.
+public final class NotificationFanOutService: HubService {
+    public let name = "notify-fanout"
+    private let client: KafkaClientProperties
+    private let instance: String
+    private let groupID: String
+    private let settings: NoticeRouter.Settings
+    private let metrics: MetricsRegistry
+    private let readiness: Readiness?
+    private let logger: Logger
+    private let hubVersion: String
+    private let crashes: CrashJournal.Settings?
+
+    public init(client: KafkaClientProperties, instance: String, groupID: String = "hub-notify-fanout", settings: NoticeRouter.Settings,
+                metrics: MetricsRegistry, readiness: Readiness?, logger: Logger, hubVersion: String, crashes: CrashJournal.Settings?) {
+        self.client = client
+        self.instance = instance
+        self.groupID = groupID
+        self.settings = settings
+        self.metrics = metrics
+        self.readiness = readiness
+        self.logger = logger.named(name)
+        self.hubVersion = hubVersion
+        self.crashes = crashes
+    }
+
+    public func run(shutdown: ShutdownSignal) async throws {
+        let processor = FanOutProcessor(settings: settings, metrics: metrics)
+        let tables = [
+            CompactedTable(topic: HubTopics.clientsProfiles.name, client: client, logger: logger) { processor.applyProfile(key: $0, value: $1) },
+            CompactedTable(topic: HubTopics.notifyTemplates.name, client: client, logger: logger) { processor.applyTemplate(key: $0, value: $1) },
+            CompactedTable(topic: HubTopics.catalogueServices.name, client: client, logger: logger) { processor.applyService(key: $0, value: $1) },
+        ]
+        let stopTables = ShutdownSignal()
+        let following = tables.map { table in Task { try await table.follow(until: stopTables) } }
+        defer {
+            stopTables.trigger()
+            for task in following { task.cancel() }
+        }
+        for table in tables { try await table.caughtUp() }
+        try await TopicSnapshot.read(topics: [HubTopics.notifyReceipts.name], client: client, logger: logger) { record in
+            guard let value = record.value, let receipt = try? RecordJSON.decode(NotificationReceipt.self, from: Data(value)) else { return }
+            processor.remember(receipt)
+        }
+        let counts = processor.counts
+        logger.info("tables loaded", ["profiles": String(counts.profiles), "templates": String(counts.templates), "made": String(counts.made)])
+
+        let requests = HandlerStage(
+            routing: FailureRouting(service: name, ladder: .none, hubVersion: hubVersion), client: client, instance: instance,
+            groupID: groupID, subscription: .topics([HubTopics.notifyRequests.name]), crashes: crashes, metrics: metrics,
+            readiness: readiness, logger: logger) { record, _ in try processor.handleRequest(record) }
+        let fallbacks = HandlerStage(
+            routing: FailureRouting(service: "notify-fallback", ladder: .none, hubVersion: hubVersion), client: client, instance: instance,
+            groupID: "\(groupID)-fallback", subscription: .topics([HubTopics.notifyReceipts.name]), crashes: crashes, metrics: metrics,
+            logger: logger) { record, _ in try processor.handleReceipt(record) }
+        try await ServiceGroup(services: [requests, fallbacks], logger: logger, signals: []).run(shutdown: shutdown)
+    }
+}

@@ -1,0 +1,58 @@
+/// Helpers the broker tests share: read a topic until a condition holds, wait
+/// without blocking the cooperative pool, publish with kcat.
+import Foundation
+import LocalBroker
+import HubLogging
+import HubRuntime
+import Kafka
+
+/// Reads `topic` from its start until `done` holds for the records that pass `keep` (or 60 s).
+public func readUntil(_ topic: String, client: KafkaClientProperties, keep: @escaping (KafkaConsumerRecord) -> Bool,
+               until done: ([KafkaConsumerRecord]) -> Bool) async throws -> [KafkaConsumerRecord] {
+    let logger = Logger(component: "test", threshold: .error)
+    let admin = try KafkaAdmin(client: client, logger: logger)
+    let partitions = try await admin.partitions(of: [topic])
+    await admin.close()
+    var configuration = KafkaConsumerConfiguration(client: client, groupID: "check")
+    configuration.enableAutoCommit = false
+    let consumer = try KafkaConsumer(configuration: configuration, subscription: .partitionsFromStart(partitions), logger: logger)
+    var found: [KafkaConsumerRecord] = []
+    let deadline = ContinuousClock.now + .seconds(60)
+    while !done(found), ContinuousClock.now < deadline {
+        found += await consumer.nextBatch(max: 1_000, timeout: .milliseconds(200)).filter(keep)
+    }
+    await consumer.close()
+    return found
+}
+
+/// Waits without blocking a cooperative thread (other tests share the pool).
+public func waitUntil(seconds: Double, _ condition: @Sendable () -> Bool) async throws {
+    let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+    while !condition() {
+        if ContinuousClock.now > deadline { throw CancellationError() }
+        try await Task.sleep(for: .milliseconds(50))
+    }
+}
+
+/// Every committed record of `topic` now.
+public func readAll(client: KafkaClientProperties, _ topic: String) async throws -> [KafkaConsumerRecord] {
+    var records: [KafkaConsumerRecord] = []
+    try await TopicSnapshot.read(topics: [topic], client: client, logger: Logger(component: "test", threshold: .warning)) { records.append($0) }
+    return records
+}
+
+/// Sends `key|value` lines with kcat, a client no one here wrote.
+public func kcat(_ lines: [String], topic: String) async throws {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/kcat")
+    process.arguments = ["-b", LocalBroker.testBootstrap, "-P", "-t", topic, "-K", "|"]
+    let input = Pipe()
+    process.standardInput = input
+    try process.run()
+    input.fileHandleForWriting.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+    try input.fileHandleForWriting.close()
+    try await waitUntil(seconds: 30) { !process.isRunning }
+    guard process.terminationStatus == 0 else { throw KcatFailed(status: process.terminationStatus) }
+}
+
+public struct KcatFailed: Error { public let status: Int32 }

@@ -1,0 +1,195 @@
+import BrokerTestSupport
+import DeadLetterService
+import DeadLetters
+import Foundation
+import HubLogging
+import HubRuntime
+import Kafka
+import LocalBroker
+import Notifications
+import NotificationService
+import StatusIngest
+import StatusIngestService
+import Testing
+import Topics
+
+/// The notification fan-out against the real broker, beside status ingestion.
+@Suite("Notification fan-out against the real broker", .serialized)
+struct FanOutServiceTests {
+    let client = KafkaClientProperties(bootstrapServers: LocalBroker.testBootstrap)
+    let logger = Logger(component: "test", threshold: .warning)
+    static let secret = "test-secret"
+
+    func prepare(agency: String) async throws {
+        try await DeadLetterStore.ensureTopics(client: client, logger: logger)
+        let admin = try KafkaAdmin(client: client, logger: logger)
+        let declared = [HubTopics.notifyRequests, HubTopics.notifyEAddress, HubTopics.notifySMS, HubTopics.notifyEmail, HubTopics.notifyPush,
+                        HubTopics.notifyReceipts, HubTopics.notifyTemplates, HubTopics.clientsProfiles, HubTopics.catalogueServices,
+                        HubTopics.statusHistory, HubTopics.statusCurrent]
+        _ = try await admin.createTopics(declared.map { KafkaTopicSpecification(name: $0.name, partitions: Int32($0.partitions)) }
+            + [KafkaTopicSpecification(name: "status.events.\(agency)", partitions: 3)])
+        await admin.close()
+        let templates = try NotificationPublisher.templates(in: try #require(NotificationPublisher.sampleTemplates()))
+        _ = try await NotificationPublisher.publish(templates: templates, client: client, logger: logger)
+        let service = ServiceDefinition(serviceId: "\(agency)-SVC", ownerAgency: agency, names: LocalizedText(lv: "Būvatļaujas izsniegšana", en: "Building permit"),
+                                        expectedDays: 30, legalMaximumDays: 60,
+                                        notifications: [TransitionNotice(status: .accepted, messageClass: .informational),
+                                                        TransitionNotice(status: .completed, messageClass: .official)])
+        let file = URL(fileURLWithPath: NSTemporaryDirectory() + "catalogue-\(agency).json")
+        try JSONEncoder().encode([service]).write(to: file)
+        _ = try await CataloguePublisher.publish(file: file, client: client, logger: logger)
+    }
+
+    func fanOut(_ tag: String, metrics: MetricsRegistry) -> NotificationFanOutService {
+        NotificationFanOutService(client: client, instance: "fanout-\(tag)", groupID: "fanout-\(tag)", settings: .init(), metrics: metrics,
+                                  readiness: nil, logger: logger, hubVersion: "test", crashes: nil)
+    }
+
+    func notices(_ topic: String, about caseId: String, atLeast count: Int) async throws -> [Notice] {
+        try await readUntil(topic, client: client, keep: { _ in true }, until: { records in
+            records.compactMap(Self.notice).filter { $0.request.caseId == caseId }.count >= count
+        }).compactMap(Self.notice).filter { $0.request.caseId == caseId }
+    }
+
+    static func notice(_ record: KafkaConsumerRecord) -> Notice? { record.value.flatMap { try? RecordJSON.decode(Notice.self, from: Data($0)) } }
+    static func receipt(_ record: KafkaConsumerRecord) -> NotificationReceipt? {
+        record.value.flatMap { try? RecordJSON.decode(NotificationReceipt.self, from: Data($0)) }
+    }
+
+    @Test("end to end: a status event published with kcat becomes a Latvian SMS on notify.sms, with its created receipt")
+    func endToEnd() async throws {
+        let agency = "N" + UUID().uuidString.prefix(6).uppercased().replacingOccurrences(of: "-", with: "")
+        try await prepare(agency: agency)
+        let person = "0101\(Int.random(in: 10...99))-1\(Int.random(in: 1000...9999))"
+        let profile = try ProfileInput(person: person, channels: [.sms, .email], phone: "+37120000042", email: "klients@example.lv",
+                                       consent: [.sms]).profile(secret: Self.secret)
+        _ = try await NotificationPublisher.publish(profiles: [profile], client: client, logger: logger)
+
+        let metrics = MetricsRegistry()
+        let ingest = StatusIngestService(client: client, instance: "e2e-\(agency)", groupID: "e2e-ingest-\(agency)", metrics: metrics,
+                                         readiness: nil, logger: logger, hubVersion: "test", pseudonymSecret: Self.secret, crashes: nil, agencies: [agency])
+        let fanOut = fanOut(agency, metrics: metrics)
+        let shutdown = ShutdownSignal()
+        let running = Task { try await ServiceGroup(services: [ingest, fanOut], logger: logger, signals: []).run(shutdown: shutdown) }
+
+        let event = #"{"eventId":"\#(UUID().uuidString.lowercased())","caseId":"B-77","agency":"\#(agency)","serviceId":"\#(agency)-SVC","channel":"portal","status":"accepted","occurredAt":"2026-11-20T09:00:00+02:00","client":{"type":"person","id":"\#(person)"}}"#
+        try await kcat(["\(agency)/B-77|" + #"{"eventId":"\#(UUID().uuidString.lowercased())","caseId":"B-77","agency":"\#(agency)","serviceId":"\#(agency)-SVC","channel":"portal","status":"submitted","occurredAt":"2026-11-19T09:00:00+02:00","client":{"type":"person","id":"\#(person)"}}"#,
+                        "\(agency)/B-77|" + event], topic: "status.events.\(agency)")
+        let sms = try await notices(HubTopics.notifySMS.name, about: "B-77", atLeast: 1)
+        let receipts = try await readUntil(HubTopics.notifyReceipts.name, client: client, keep: { Self.receipt($0)?.caseId == "B-77" }, until: { !$0.isEmpty })
+        shutdown.trigger()
+        try await running.value
+
+        let notice = try #require(sms.first)
+        #expect(sms.count == 1)
+        #expect(notice.body == "Jūsu pieteikums “Būvatļaujas izsniegšana” (lieta B-77) ir pieņemts izskatīšanai.")
+        #expect(notice.to == ["+37120000042"] && notice.recipientKey == profile.clientKey && notice.carriesContent)
+        #expect(notice.smsEncoding == "ucs2" && notice.smsSegments == 2 && notice.messageClass == .informational)
+        #expect(notice.request.agency == agency && notice.request.serviceId == "\(agency)-SVC")
+        #expect(!notice.recipientKey.contains(person), "the person code never travels")
+        #expect(receipts.compactMap(Self.receipt).map(\.status) == [.created])
+    }
+
+    @Test("a bad template dead-letters with its reason; after the fix a replay makes the notice once, however often the request came")
+    func deadLetterAndReplay() async throws {
+        let agency = "M" + UUID().uuidString.prefix(6).uppercased().replacingOccurrences(of: "-", with: "")
+        try await prepare(agency: agency)
+        let profile = try ProfileInput(person: "020202-2\(Int.random(in: 1000...9999))", channels: [.sms], phone: "+37120000043", consent: [.sms])
+            .profile(secret: Self.secret)
+        _ = try await NotificationPublisher.publish(profiles: [profile], client: client, logger: logger)
+        // The service's own SMS template needs a link this request does not have.
+        let broken = NotificationTemplate(service: "\(agency)-SVC", purpose: "accepted", channel: .sms, language: "lv", subject: nil,
+                                          body: "Skatiet {{link}}")
+        _ = try await NotificationPublisher.publish(templates: [broken], client: client, logger: logger)
+
+        let metrics = MetricsRegistry()
+        let shutdown = ShutdownSignal()
+        let running = Task { try await fanOut(agency, metrics: metrics).run(shutdown: shutdown) }
+        let request = NotificationRequest(requestId: UUID(), clientKey: profile.clientKey, representativeKey: nil, agency: agency, caseId: "D-1",
+                                          serviceId: "\(agency)-SVC", status: .accepted, step: nil, messageClass: .informational,
+                                          occurredAt: Date(), link: nil)
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: client), logger: logger)
+        let record = KafkaProducerRecord(topic: HubTopics.notifyRequests.name, key: Array(profile.clientKey.utf8),
+                                         value: Array(try RecordJSON.encode(request)))
+        _ = try await producer.sendAll([record, record, record])
+
+        let letters = try await readUntil(HubTopics.hubDeadLetter.name, client: client,
+                                          keep: { $0.keyString == profile.clientKey }, until: { $0.count >= 3 })
+        #expect(letters.count == 3)
+        #expect(letters.allSatisfy { $0.headers.string(FailureHeaderName.code) == "missing_placeholder" })
+        #expect(letters.first?.headers.string(FailureHeaderName.message)?.contains("{{link}}") == true)
+        #expect(letters.first?.headers.string(FailureHeaderName.service) == "notify-fanout")
+
+        // The fix: a template this request can fill. Then replay all three dead letters.
+        let fixed = NotificationTemplate(service: "\(agency)-SVC", purpose: "accepted", channel: .sms, language: "lv", subject: nil,
+                                         body: "Lieta {{caseId}}: pieteikums pieņemts.")
+        _ = try await NotificationPublisher.publish(templates: [fixed], client: client, logger: logger)
+        try await Task.sleep(for: .seconds(1))
+        let reprocessor = Reprocessor(client: client, logger: logger, transactionalID: "fanout-replay-\(agency)")
+        try await reprocessor.fence()
+        var index = try await DeadLetterStore.load(client: client, logger: logger)
+        let replayed = try await reprocessor.replay(&index, filter: DeadLetterFilter(topic: HubTopics.notifyRequests.name, key: profile.clientKey),
+                                                    options: .init(operatorName: "tester"))
+        await reprocessor.close()
+        #expect(replayed.done == 3)
+        let sms = try await notices(HubTopics.notifySMS.name, about: "D-1", atLeast: 1)
+        // The same request once more, after the notice was made.
+        _ = try await producer.send(record)
+        await producer.close()
+        try await waitUntil(seconds: 30) { (metrics.value("hub_notify_duplicates_total") ?? 0) >= 3 }
+        let finalSMS = try await readAll(client: client, HubTopics.notifySMS.name).compactMap(Self.notice).filter { $0.request.caseId == "D-1" }
+        shutdown.trigger()
+        try await running.value
+        #expect(sms.first?.body == "Lieta D-1: pieteikums pieņemts.")
+        #expect(finalSMS.count == 1, "one notice for three requests, three replays and one more request")
+    }
+
+    @Test("a missing template dead-letters; a channel worker's permanent failure moves the notice to the next channel")
+    func missingTemplateAndFallback() async throws {
+        let agency = "F" + UUID().uuidString.prefix(6).uppercased().replacingOccurrences(of: "-", with: "")
+        try await prepare(agency: agency)
+        let profile = try ProfileInput(person: "030303-3\(Int.random(in: 1000...9999))", channels: [.sms, .email], phone: "+37120000044",
+                                       email: "a@example.lv", language: "en", consent: [.sms, .email]).profile(secret: Self.secret)
+        _ = try await NotificationPublisher.publish(profiles: [profile], client: client, logger: logger)
+        // Withdrawn requests find no template here: the shipped default is removed for this test, and put back after.
+        let defaults = try NotificationPublisher.templates(in: try #require(NotificationPublisher.sampleTemplates()))
+            .filter { $0.purpose == "withdrawn" && $0.channel == .sms }
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: client), logger: logger)
+        _ = try await producer.sendAll(defaults.map { KafkaProducerRecord(topic: HubTopics.notifyTemplates.name, key: Array($0.id.utf8), value: nil) })
+
+        let metrics = MetricsRegistry()
+        let shutdown = ShutdownSignal()
+        let running = Task { try await fanOut(agency, metrics: metrics).run(shutdown: shutdown) }
+        func request(_ caseId: String, _ status: CaseStatus) -> KafkaProducerRecord {
+            let request = NotificationRequest(requestId: UUID(), clientKey: profile.clientKey, representativeKey: nil, agency: agency, caseId: caseId,
+                                              serviceId: "\(agency)-SVC", status: status, step: nil, messageClass: .informational,
+                                              occurredAt: Date(), link: nil)
+            return KafkaProducerRecord(topic: HubTopics.notifyRequests.name, key: Array(profile.clientKey.utf8), value: Array(try! RecordJSON.encode(request)))
+        }
+        _ = try await producer.sendAll([request("W-1", .withdrawn), request("A-1", .accepted)])
+        let letters = try await readUntil(HubTopics.hubDeadLetter.name, client: client, keep: { $0.keyString == profile.clientKey }, until: { !$0.isEmpty })
+        _ = try await NotificationPublisher.publish(templates: defaults, client: client, logger: logger)
+        #expect(letters.first?.headers.string(FailureHeaderName.code) == "missing_template")
+        #expect(letters.first?.headers.string(FailureHeaderName.message)?.contains("withdrawn/sms/en") == true)
+
+        // The SMS worker (issue 6) reports a permanent failure, with the notice: the fan-out moves it to e-mail.
+        let sms = try #require(try await notices(HubTopics.notifySMS.name, about: "A-1", atLeast: 1).first)
+        #expect(sms.language == "en" && sms.body == "Your application “Building permit” (case A-1) has been accepted for review.")
+        let failure = NotificationReceipt(notificationId: sms.notificationId, status: .permanentFailure, channel: .sms, recipientKey: sms.recipientKey,
+                                          requestId: sms.request.requestId, agency: agency, caseId: "A-1", messageClass: .informational,
+                                          reason: "number_not_in_service", notice: sms, at: Date())
+        _ = try await producer.send(KafkaProducerRecord(topic: HubTopics.notifyReceipts.name, key: Array(sms.recipientKey.utf8),
+                                                        value: Array(try RecordJSON.encode(failure))))
+        await producer.close()
+        let email = try #require(try await notices(HubTopics.notifyEmail.name, about: "A-1", atLeast: 1).first)
+        let receipts = try await readUntil(HubTopics.notifyReceipts.name, client: client, keep: { Self.receipt($0)?.caseId == "A-1" },
+                                           until: { $0.count >= 4 }).compactMap(Self.receipt)
+        shutdown.trigger()
+        try await running.value
+        #expect(email.fallbackFrom == sms.notificationId && email.triedChannels == [.sms] && email.carriesContent)
+        #expect(email.to == ["a@example.lv"] && email.subject == "Building permit: case A-1")
+        #expect(receipts.map(\.status) == [.created, .permanentFailure, .fallback, .created])
+        #expect(receipts.first { $0.status == .fallback }?.fallbackTo == email.notificationId)
+        #expect(metrics.value("hub_notify_fallbacks_total", labels: ["from": "sms", "to": "email"]) == 1)
+    }
+}
