@@ -83,6 +83,7 @@ final class FanOutProcessor: Sendable {
 
     /// A record of `notify.receipts`: a channel worker's permanent failure moves the notice to the next channel.
     func handleReceipt(_ record: KafkaConsumerRecord) throws -> [KafkaProducerRecord] {
+        if let value = record.value, !Self.mayBePermanentFailure(value) { return [] }
         guard let value = record.value, let receipt = try? RecordJSON.decode(NotificationReceipt.self, from: Data(value)) else {
             throw RecordFailure(.permanent, code: "invalid_receipt", message: "not a notification receipt v1", stage: "read")
         }
@@ -148,6 +149,15 @@ final class FanOutProcessor: Sendable {
     }
 
     static func isClientKey(_ key: String) -> Bool {
-        key.count == 34 && key.hasPrefix("c:") && key.dropFirst(2).allSatisfy { $0.isHexDigit && !$0.isUppercase }
+        let bytes = key.utf8
+        return bytes.count == 34 && bytes.starts(with: "c:".utf8)
+            && bytes.dropFirst(2).allSatisfy { (UInt8(ascii: "0") ... UInt8(ascii: "9")).contains($0) || (UInt8(ascii: "a") ... UInt8(ascii: "f")).contains($0) }
+    }
+
+    /// Receipts other than a permanent failure are skipped unread: the fan-out's own `created` receipts are most of the topic.
+    static func mayBePermanentFailure(_ value: [UInt8]) -> Bool {
+        let marker = Array(#""permanent-failure""#.utf8)
+        guard value.count >= marker.count else { return false }
+        return (0 ... value.count - marker.count).contains { start in value[start] == marker[0] && value[start ..< start + marker.count].elementsEqual(marker) }
     }
 }

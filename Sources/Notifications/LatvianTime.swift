@@ -25,7 +25,11 @@ public enum LatvianTime {
     public static func dateText(_ date: Date) -> String {
         let local = Int(date.timeIntervalSince1970.rounded(.down)) + offsetSeconds(at: date)
         let (year, month, day) = RFC3339Timestamp.civilDate(daysSinceEpoch: Int64(floorDiv(local, 86_400)))
-        return String(format: "%02d.%02d.%04d", Int(day), Int(month), Int(year))
+        func digits(_ value: Int64, _ width: Int) -> String {
+            let text = String(value)
+            return String(repeating: "0", count: max(0, width - text.count)) + text
+        }
+        return "\(digits(day, 2)).\(digits(month, 2)).\(digits(year, 4))"
     }
 
     /// When the quiet period that `date` falls in ends; nil when `date` is not in it.

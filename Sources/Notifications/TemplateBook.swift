@@ -37,19 +37,29 @@ public enum TemplateRenderer {
     }
 
     public static func render(_ text: String, values: [String: String]) throws(Failure) -> String {
-        var output = ""
-        var rest = Substring(text)
-        while let open = rest.range(of: "{{") {
-            output += rest[..<open.lowerBound]
-            guard let close = rest[open.upperBound...].range(of: "}}") else { throw .malformed }
-            let name = rest[open.upperBound ..< close.lowerBound].trimmingCharacters(in: .whitespaces)
-            guard let value = values[name] else { throw .missingPlaceholder(name) }
-            output += value
-            rest = rest[close.upperBound...]
+        // Over UTF-8 bytes: `{` and `}` are ASCII, so they never split a character.
+        let bytes = Array(text.utf8)
+        var output: [UInt8] = []
+        output.reserveCapacity(bytes.count + 64)
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "{"), index + 1 < bytes.count, bytes[index + 1] == UInt8(ascii: "{") {
+                var close = index + 2
+                while close + 1 < bytes.count, !(bytes[close] == UInt8(ascii: "}") && bytes[close + 1] == UInt8(ascii: "}")) { close += 1 }
+                guard close + 1 < bytes.count else { throw .malformed }
+                let name = String(decoding: bytes[(index + 2) ..< close], as: UTF8.self).trimmingCharacters(in: .whitespaces)
+                guard let value = values[name] else { throw .missingPlaceholder(name) }
+                output.append(contentsOf: value.utf8)
+                index = close + 2
+            } else if byte == UInt8(ascii: "}"), index + 1 < bytes.count, bytes[index + 1] == UInt8(ascii: "}") {
+                throw .malformed
+            } else {
+                output.append(byte)
+                index += 1
+            }
         }
-        if rest.contains("}}") { throw .malformed }
-        output += rest
-        return output
+        return String(decoding: output, as: UTF8.self)
     }
 
     /// The placeholder names a text uses.

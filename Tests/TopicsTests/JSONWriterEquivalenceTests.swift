@@ -78,6 +78,44 @@ import Testing
         for request in [full, sparse] {
             #expect(writerBytes(request) == (try foundationBytes(request)))
             #expect(try RecordJSON.decode(NotificationRequest.self, from: Data(JSONWriter.encode(request))) == request)
+            // The hand-written reader answers, and agrees with JSONDecoder.
+            let bytes = JSONWriter.encode(request)
+            #expect(bytes.withUnsafeBytes { NotificationRequest.read(json: $0) } == request)
+            #expect(try RecordJSON.foundationDecoder().decode(NotificationRequest.self, from: Data(bytes)) == request)
+        }
+        // Where the reader gives up, JSONDecoder decides: an unknown member is ignored, a bad value refused.
+        let extra = #"{"agency":"VSAA","caseId":"A","clientKey":"c:1","messageClass":"official","occurredAt":"2026-01-01T00:00:00Z","requestId":"6f1c2b9e-0d3a-4c55-9a8e-2b7f4e1d9c01","serviceId":"S","status":"completed","x":1}"#
+        #expect(Array(extra.utf8).withUnsafeBytes { NotificationRequest.read(json: $0) } == nil)
+        #expect(try RecordJSON.decode(NotificationRequest.self, from: Data(extra.utf8)).caseId == "A")
+        #expect(throws: (any Error).self) { try RecordJSON.decode(NotificationRequest.self, from: Data(extra.replacingOccurrences(of: "official", with: "urgent").utf8)) }
+    }
+
+    @Test func noticesAndReceiptsMatchJSONEncoder() throws {
+        let request = NotificationRequest(
+            requestId: UUID.random(), clientKey: "c:0123456789abcdef0123456789abcdef", representativeKey: nil, agency: "VSAA", caseId: Self.tricky,
+            serviceId: "VSAA-PENS", status: .accepted, step: nil, messageClass: .informational, occurredAt: Date(timeIntervalSince1970: 1_740_000_000.25), link: nil)
+        let full = Notice(notificationId: UUID.random(), channel: .sms, recipientKey: request.clientKey, role: .representative,
+                          to: ["+37120000001", Self.tricky], messageClass: .informational, carriesContent: true, language: "lv",
+                          templateId: "*/accepted/sms/lv", subject: Self.tricky, body: Self.tricky, smsSegments: 2, smsEncoding: "ucs2",
+                          notBefore: Date(timeIntervalSince1970: 1_740_000_600), fallbackFrom: UUID.random(), triedChannels: [.eaddress, .push],
+                          request: request, createdAt: Date(timeIntervalSince1970: 1_740_000_001.5))
+        let sparse = Notice(notificationId: UUID.random(), channel: .eaddress, recipientKey: request.clientKey, role: .client, to: [],
+                            messageClass: .official, carriesContent: false, language: "en", templateId: "x", subject: nil, body: "",
+                            request: request, createdAt: Date(timeIntervalSince1970: 0))
+        for notice in [full, sparse] {
+            #expect(writerBytes(notice) == (try foundationBytes(notice)))
+            #expect(try RecordJSON.decode(Notice.self, from: Data(JSONWriter.encode(notice))) == notice)
+        }
+        let receipts = [
+            NotificationReceipt(notificationId: UUID.random(), status: .fallback, channel: .sms, recipientKey: request.clientKey, requestId: request.requestId,
+                                agency: "VSAA", caseId: Self.tricky, messageClass: .official, reason: Self.tricky, gatewayReference: "gw-1",
+                                fallbackTo: UUID.random(), notice: full, at: Date(timeIntervalSince1970: 1_740_000_002.125)),
+            NotificationReceipt(notificationId: nil, status: .technicalFailure, channel: nil, recipientKey: request.clientKey, requestId: request.requestId,
+                                agency: "VSAA", caseId: "A", messageClass: .informational, at: Date(timeIntervalSince1970: 1)),
+        ]
+        for receipt in receipts {
+            #expect(writerBytes(receipt) == (try foundationBytes(receipt)))
+            #expect(try RecordJSON.decode(NotificationReceipt.self, from: Data(JSONWriter.encode(receipt))) == receipt)
         }
     }
 

@@ -149,3 +149,48 @@ public struct NotificationTemplate: Codable, Sendable, Hashable {
     /// The purpose of a content-free notice of `messageClass`.
     public static func noticePurpose(_ messageClass: MessageClass) -> String { "notice-\(messageClass.rawValue)" }
 }
+
+extension Notice: JSONWritable {
+    public func write(to writer: inout JSONWriter) {
+        writer.object { json in
+            json.member("body", body)
+            json.member("carriesContent", carriesContent)
+            json.member("channel", channel)
+            json.member("createdAt", createdAt)
+            json.member("fallbackFrom", fallbackFrom)
+            json.member("language", language)
+            json.member("messageClass", messageClass)
+            json.member("notBefore", notBefore)
+            json.member("notificationId", notificationId)
+            json.member("recipientKey", recipientKey)
+            json.member("request", request)
+            json.member("role", role)
+            json.member("smsEncoding", smsEncoding)
+            json.member("smsSegments", smsSegments)
+            json.member("subject", subject)
+            json.member("templateId", templateId)
+            json.key("to"); json.array(to) { $0.string($1) }
+            json.key("triedChannels"); json.array(triedChannels) { $0.string($1.rawValue) }
+        }
+    }
+}
+
+extension NotificationReceipt: JSONWritable {
+    public func write(to writer: inout JSONWriter) {
+        writer.object { json in
+            json.member("agency", agency)
+            json.member("at", at)
+            json.member("caseId", caseId)
+            json.member("channel", channel)
+            json.member("fallbackTo", fallbackTo)
+            json.member("gatewayReference", gatewayReference)
+            json.member("messageClass", messageClass)
+            json.member("notice", notice)
+            json.member("notificationId", notificationId)
+            json.member("reason", reason)
+            json.member("recipientKey", recipientKey)
+            json.member("requestId", requestId)
+            json.member("status", status)
+        }
+    }
+}

@@ -54,3 +54,59 @@ extension NotificationRequest: JSONWritable {
         }
     }
 }
+
+/// The fan-out's input read without `JSONDecoder` (a tenth of the fan-out's
+/// time): the common, valid request; anything unusual (an unknown member, a
+/// repeated one, a bad value) gives nil and `JSONDecoder` decides.
+extension NotificationRequest: JSONReadable {
+    public static func read(json: UnsafeRawBufferPointer) -> NotificationRequest? {
+        var scanner = JSONScanner(json)
+        var requestId: UUID?, clientKey: String?, representativeKey: String??, agency: String?, caseId: String?, serviceId: String?
+        var status: CaseStatus?, step: String??, messageClass: MessageClass?, occurredAt: Date?, link: String??
+        let complete = scanner.object { scanner, key in
+            switch key {
+            case "requestId":
+                guard requestId == nil, let value = scanner.string().flatMap(UUID.init(text:)) else { return false }
+                requestId = value
+            case "clientKey":
+                guard clientKey == nil, let value = scanner.string() else { return false }
+                clientKey = value
+            case "representativeKey":
+                guard representativeKey == nil, let value = scanner.optional({ $0.string() }) else { return false }
+                representativeKey = value
+            case "agency":
+                guard agency == nil, let value = scanner.string() else { return false }
+                agency = value
+            case "caseId":
+                guard caseId == nil, let value = scanner.string() else { return false }
+                caseId = value
+            case "serviceId":
+                guard serviceId == nil, let value = scanner.string() else { return false }
+                serviceId = value
+            case "status":
+                guard status == nil, let value = scanner.string().flatMap(CaseStatus.init(rawValue:)) else { return false }
+                status = value
+            case "step":
+                guard step == nil, let value = scanner.optional({ $0.string() }) else { return false }
+                step = value
+            case "messageClass":
+                guard messageClass == nil, let value = scanner.string().flatMap(MessageClass.init(rawValue:)) else { return false }
+                messageClass = value
+            case "occurredAt":
+                guard occurredAt == nil, let value = scanner.string().flatMap(RFC3339Timestamp.parse) else { return false }
+                occurredAt = value
+            case "link":
+                guard link == nil, let value = scanner.optional({ $0.string() }) else { return false }
+                link = value
+            default:
+                return false
+            }
+            return true
+        }
+        guard complete, scanner.atEnd(), let requestId, let clientKey, let agency, let caseId, let serviceId, let status,
+              let messageClass, let occurredAt else { return nil }
+        return NotificationRequest(requestId: requestId, clientKey: clientKey, representativeKey: representativeKey ?? nil, agency: agency,
+                                   caseId: caseId, serviceId: serviceId, status: status, step: step ?? nil, messageClass: messageClass,
+                                   occurredAt: occurredAt, link: link ?? nil)
+    }
+}

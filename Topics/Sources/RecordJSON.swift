@@ -22,8 +22,12 @@ public enum RecordJSON {
     }
 
     /// Reads RFC 3339 times with or without a fraction (older records were written in whole seconds).
+    /// Values with a hand-written reader (`JSONReadable`) try it first; it gives up on anything unusual, and `JSONDecoder` decides.
     public static func decode<Value: Decodable>(_ type: Value.Type, from data: Data) throws -> Value {
-        try sharedDecoder.decode(type, from: data)
+        if let readable = type as? any JSONReadable.Type, let value = data.withUnsafeBytes({ readable.read(json: $0) }) as? Value {
+            return value
+        }
+        return try sharedDecoder.decode(type, from: data)
     }
 
     /// One configured decoder for every call: `decode` keeps no state between calls, and making one per record shows.
