@@ -148,6 +148,63 @@ enum BenchCommand {
         #"{"eventId":"\#(UUID.random().lowercasedString)","caseId":"case-\#(index % 5_000)","agency":"VID","serviceId":"VID-EDS-001","channel":"eservice","status":"in_progress","occurredAt":"2025-03-01T10:00:00+02:00"}"#
     }
 
+    /// The kcat pipe over the first `records` of `topic`, twice; the faster run's seconds (the baseline of every bench).
+    static func kcatBaseline(kcat: String, bootstrap: String, topic: String, to output: String, records: Int) throws -> Double {
+        var best = Double.infinity
+        for run in 1 ... 2 {
+            status("baseline \(run)/2: kcat -C | kcat -P over the same records")
+            let start = ContinuousClock.now
+            try runShell("'\(kcat)' -C -b \(bootstrap) -t \(topic) -o beginning -c \(records) -e -q | '\(kcat)' -P -b \(bootstrap) -t \(output)")
+            best = min(best, (ContinuousClock.now - start).inSeconds)
+        }
+        return best
+    }
+
+    /// Starts `service` and times it from its partition assignment until `stage` has committed `records` inputs (at most 10 minutes).
+    static func drain(_ service: any HubService, stage: String, records: Int, metrics: MetricsRegistry, readiness: Readiness,
+                      shutdown: ShutdownSignal) async throws -> (seconds: Double, committed: Int, running: Task<Void, any Error>) {
+        status("\(stage) draining them")
+        let running = Task { try await service.run(shutdown: shutdown) }
+        func committed() -> Int { Int(metrics.value("hub_records_in_total", labels: ["stage": stage]) ?? 0) }
+        while !readiness.isReady && committed() == 0 { try await Task.sleep(for: .milliseconds(5)) }
+        let start = ContinuousClock.now
+        while committed() < records, ContinuousClock.now < start + .seconds(600) { try await Task.sleep(for: .milliseconds(5)) }
+        return ((ContinuousClock.now - start).inSeconds, committed(), running)
+    }
+
+    /// A consumer of `topics` from their end, already assigned: what a latency phase reads its outputs with.
+    static func latencyReader(client: KafkaClientProperties, topics: [String], tag: String, logger: Logger) async throws -> KafkaConsumer {
+        var configuration = KafkaConsumerConfiguration(client: client, groupID: "bench-reader-\(tag)")
+        configuration.startFromEarliest = false
+        configuration.sessionTimeoutMilliseconds = 6_000
+        configuration.enableAutoCommit = false
+        configuration.revokeGraceMilliseconds = 0
+        let reader = try KafkaConsumer(configuration: configuration, subscription: .topics(topics), logger: logger)
+        while reader.assignment.isEmpty { _ = await reader.nextBatch(max: 10_000, timeout: .milliseconds(200)) }
+        _ = await reader.nextBatch(max: 100_000, timeout: .milliseconds(500))
+        return reader
+    }
+
+    /// Publishes `count` records made by `make` at `rate` per second, in chunks every 10 ms.
+    static func publishPaced(count: Int, rate: Double, producer: KafkaProducer,
+                             make: @escaping @Sendable (Range<Int>) throws -> [KafkaProducerRecord]) -> Task<Void, any Error> {
+        Task {
+            let chunk = max(1, Int(rate / 100))
+            let paceStart = ContinuousClock.now
+            for (round, from) in stride(from: 0, to: count, by: chunk).enumerated() {
+                try await Task.sleep(until: paceStart + .milliseconds(10 * round), clock: .continuous)
+                _ = try await producer.sendAll(try make(from ..< min(count, from + chunk)))
+            }
+        }
+    }
+
+    /// Peak resident memory of this process so far, in MB.
+    static func peakMegabytes() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_maxrss) / 1024
+    }
+
     static func runShell(_ command: String) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")

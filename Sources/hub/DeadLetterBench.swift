@@ -65,17 +65,9 @@ enum DeadLetterBench {
         await reprocessor.close()
         let replayRate = Double(outcome.done) / outcome.seconds
 
-        var baselineSeconds = Double.infinity
-        for run in 1 ... 2 {
-            BenchCommand.status("baseline \(run)/2: kcat -C | kcat -P over the same records")
-            let start = ContinuousClock.now
-            try BenchCommand.runShell("'\(kcat)' -C -b \(bootstrap) -t \(origin) -o beginning -c \(records) -e -q | '\(kcat)' -P -b \(bootstrap) -t \(kcatOut)")
-            baselineSeconds = min(baselineSeconds, (ContinuousClock.now - start).inSeconds)
-        }
+        let baselineSeconds = try BenchCommand.kcatBaseline(kcat: kcat, bootstrap: bootstrap, topic: origin, to: kcatOut, records: records)
         let baseline = Double(records) / baselineSeconds
-        var usage = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-        let peakMB = Double(usage.ru_maxrss) / 1024
+        let peakMB = BenchCommand.peakMegabytes()
 
         let pad = BenchCommand.pad, format = BenchCommand.format
         print("")

@@ -44,7 +44,7 @@ enum FanOutBench {
         }
         let services = ["VID-EDS-IIN", "VSAA-PENS", "PMLP-PASE", "CSDD-REG", "RIGA-BUV"]
         let statuses: [(CaseStatus, MessageClass)] = [(.accepted, .informational), (.waitingForClient, .informational), (.completed, .official), (.refused, .official), (.accepted, .informational)]
-        func requests(_ range: Range<Int>, prefix: String) throws -> [KafkaProducerRecord] {
+        @Sendable func requests(_ range: Range<Int>, prefix: String) throws -> [KafkaProducerRecord] {
             try range.map { index in
                 let (status, messageClass) = statuses[index % statuses.count]
                 let request = NotificationRequest(requestId: UUID.random(), clientKey: clients[index % clients.count], representativeKey: nil,
@@ -63,14 +63,8 @@ enum FanOutBench {
                                                metrics: metrics, readiness: readiness, logger: logger, hubVersion: VersionCommand.hubVersion,
                                                crashes: try HubConfiguration().crashJournal())
         let shutdown = ShutdownSignal()
-        BenchCommand.status("notify-fanout draining them")
-        let running = Task { try await fanOut.run(shutdown: shutdown) }
-        func committed() -> Int { Int(metrics.value("hub_records_in_total", labels: ["stage": "notify-fanout"]) ?? 0) }
-        while !readiness.isReady && committed() == 0 { try await Task.sleep(for: .milliseconds(5)) }
-        let start = ContinuousClock.now
-        while committed() < records, ContinuousClock.now < start + .seconds(600) { try await Task.sleep(for: .milliseconds(5)) }
-        let seconds = (ContinuousClock.now - start).inSeconds
-        let drained = committed()
+        let (seconds, drained, running) = try await BenchCommand.drain(fanOut, stage: "notify-fanout", records: records, metrics: metrics,
+                                                                       readiness: readiness, shutdown: shutdown)
         let throughput = Double(drained) / seconds
         let notices = NotifyChannel.allCases.reduce(0.0) { sum, channel in
             sum + MessageClass.allCases.reduce(0.0) { inner, messageClass in
@@ -81,22 +75,9 @@ enum FanOutBench {
         // Phase 2, latency: more requests at half that rate, publish to readable on notify.<channel>.
         let latencyRecords = min(records, 6_000)
         let rate = max(100, throughput / 2)
-        var readerConfiguration = KafkaConsumerConfiguration(client: client, groupID: "bench-reader-\(tag)")
-        readerConfiguration.startFromEarliest = false
-        readerConfiguration.enableAutoCommit = false
-        readerConfiguration.revokeGraceMilliseconds = 0
-        let reader = try KafkaConsumer(configuration: readerConfiguration, subscription: .topics(NotifyChannel.allCases.map(\.topic)), logger: logger)
-        while reader.assignment.isEmpty { _ = await reader.nextBatch(max: 10_000, timeout: .milliseconds(200)) }
-        _ = await reader.nextBatch(max: 100_000, timeout: .milliseconds(500))
+        let reader = try await BenchCommand.latencyReader(client: client, topics: NotifyChannel.allCases.map(\.topic), tag: String(tag), logger: logger)
         BenchCommand.status("publishing \(latencyRecords) more requests at \(Int(rate))/s for latency")
-        let publisher = Task {
-            let chunk = max(1, Int(rate / 100))
-            let paceStart = ContinuousClock.now
-            for (round, from) in stride(from: 0, to: latencyRecords, by: chunk).enumerated() {
-                try await Task.sleep(until: paceStart + .milliseconds(10 * round), clock: .continuous)
-                _ = try await producer.sendAll(try requests(from ..< min(latencyRecords, from + chunk), prefix: "L"))
-            }
-        }
+        let publisher = BenchCommand.publishPaced(count: latencyRecords, rate: rate, producer: producer) { range in try requests(range, prefix: "L") }
         var latencies: [Double] = []
         var seenRequests = Set<UUID>()
         // Requests for clients without a profile (every fifth) that are informational make no notice.
@@ -117,20 +98,12 @@ enum FanOutBench {
         shutdown.trigger()
         try await running.value
         await reader.close()
-        var usage = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-
-        var baselineSeconds = Double.infinity
-        for run in 1 ... 2 {
-            BenchCommand.status("baseline \(run)/2: kcat -C | kcat -P over the same requests")
-            let baselineStart = ContinuousClock.now
-            try BenchCommand.runShell("'\(kcat)' -C -b \(bootstrap) -t \(HubTopics.notifyRequests.name) -o beginning -c \(records) -e -q | '\(kcat)' -P -b \(bootstrap) -t bench.kcat.\(tag)")
-            baselineSeconds = min(baselineSeconds, (ContinuousClock.now - baselineStart).inSeconds)
-        }
+        let peakMB = BenchCommand.peakMegabytes()
+        let baselineSeconds = try BenchCommand.kcatBaseline(kcat: kcat, bootstrap: bootstrap, topic: HubTopics.notifyRequests.name,
+                                                            to: "bench.kcat.\(tag)", records: records)
         let baseline = Double(records) / baselineSeconds
         latencies.sort()
         let p50 = BenchCommand.percentile(latencies, 0.5), p99 = BenchCommand.percentile(latencies, 0.99)
-        let peakMB = Double(usage.ru_maxrss) / 1024
         let pad = BenchCommand.pad, format = BenchCommand.format
         print("")
         print("bench fanout: \(records) requests (5,000 clients, a fifth without a profile; 40% official), local Tansu")

@@ -30,7 +30,7 @@ enum IngestBench {
         _ = try await CataloguePublisher.publish(file: file, client: client, logger: logger)
 
         // Three events per case: submitted, in progress, completed. The publish time rides in `note`.
-        func events(_ range: Range<Int>, prefix: String) -> [KafkaProducerRecord] {
+        @Sendable func events(_ range: Range<Int>, prefix: String) -> [KafkaProducerRecord] {
             range.map { index in
                 let caseIndex = index / 3
                 let (status, day) = [("submitted", 1), ("in_progress", 2), ("completed", 3)][index % 3]
@@ -52,36 +52,16 @@ enum IngestBench {
                                          pseudonymSecret: HubConfiguration.developmentPseudonymSecret,
                                          crashes: try HubConfiguration().crashJournal())
         let shutdown = ShutdownSignal()
-        BenchCommand.status("status-ingest draining them")
-        let running = Task { try await ingest.run(shutdown: shutdown) }
-        func committed() -> Int { Int(metrics.value("hub_records_in_total", labels: ["stage": "status-ingest"]) ?? 0) }
-        while !readiness.isReady && committed() == 0 { try await Task.sleep(for: .milliseconds(5)) }
-        let start = ContinuousClock.now
-        let deadline = start + .seconds(600)
-        while committed() < records, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
-        let seconds = (ContinuousClock.now - start).inSeconds
-        let throughput = Double(committed()) / seconds
+        let (seconds, drained, running) = try await BenchCommand.drain(ingest, stage: "status-ingest", records: records, metrics: metrics,
+                                                                       readiness: readiness, shutdown: shutdown)
+        let throughput = Double(drained) / seconds
 
         // Phase 2, latency: new cases at half that rate, publish to readable in status.history.
         let latencyRecords = min(records, 15_000) / 3 * 3
         let rate = max(100, throughput / 2)
-        var readerConfiguration = KafkaConsumerConfiguration(client: client, groupID: "bench-reader-\(tag)")
-        readerConfiguration.startFromEarliest = false
-        readerConfiguration.sessionTimeoutMilliseconds = 6_000
-        readerConfiguration.enableAutoCommit = false
-        readerConfiguration.revokeGraceMilliseconds = 0
-        let reader = try KafkaConsumer(configuration: readerConfiguration, subscription: .topics([HubTopics.statusHistory.name]), logger: logger)
-        while reader.assignment.isEmpty { _ = await reader.nextBatch(max: 10_000, timeout: .milliseconds(200)) }
-        _ = await reader.nextBatch(max: 100_000, timeout: .milliseconds(500))
+        let reader = try await BenchCommand.latencyReader(client: client, topics: [HubTopics.statusHistory.name], tag: String(tag), logger: logger)
         BenchCommand.status("publishing \(latencyRecords) more events at \(Int(rate))/s for latency")
-        let publisher = Task {
-            let chunk = max(1, Int(rate / 100))
-            let paceStart = ContinuousClock.now
-            for (round, from) in stride(from: 0, to: latencyRecords, by: chunk).enumerated() {
-                try await Task.sleep(until: paceStart + .milliseconds(10 * round), clock: .continuous)
-                _ = try await producer.sendAll(events(from..<min(latencyRecords, from + chunk), prefix: "L"))
-            }
-        }
+        let publisher = BenchCommand.publishPaced(count: latencyRecords, rate: rate, producer: producer) { range in events(range, prefix: "L") }
         var latencies: [Double] = []
         latencies.reserveCapacity(latencyRecords)
         let latencyDeadline = ContinuousClock.now + .seconds(600)
@@ -97,23 +77,13 @@ enum IngestBench {
         shutdown.trigger()
         try await running.value
         await reader.close()
-        var usage = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-
-        // The kcat pipe over the same events, twice; the faster run is the baseline.
-        var baselineSeconds = Double.infinity
-        for run in 1...2 {
-            BenchCommand.status("baseline \(run)/2: kcat -C | kcat -P over the same events")
-            let baselineStart = ContinuousClock.now
-            try BenchCommand.runShell("'\(kcat)' -C -b \(bootstrap) -t \(input) -o beginning -c \(records) -e -q | '\(kcat)' -P -b \(bootstrap) -t \(kcatOut)")
-            baselineSeconds = min(baselineSeconds, (ContinuousClock.now - baselineStart).inSeconds)
-        }
+        let peakMB = BenchCommand.peakMegabytes()
+        let baselineSeconds = try BenchCommand.kcatBaseline(kcat: kcat, bootstrap: bootstrap, topic: input, to: kcatOut, records: records)
         let baseline = Double(records) / baselineSeconds
         let footprint = try CaseFootprint.measure(cases: 30_000)
 
         latencies.sort()
         let p50 = BenchCommand.percentile(latencies, 0.5), p99 = BenchCommand.percentile(latencies, 0.99)
-        let peakMB = Double(usage.ru_maxrss) / 1024
         print("")
         print("bench ingest: \(records) events (\(records / 3) cases, 3 events each), 6 partitions, broker \(broker == nil ? bootstrap : "local Tansu")")
         print(BenchCommand.pad("", 34) + BenchCommand.pad("events/s", 12) + BenchCommand.pad("seconds", 10) + BenchCommand.pad("p50 ms", 10)
