@@ -193,3 +193,125 @@ struct FanOutServiceTests {
         #expect(metrics.value("hub_notify_fallbacks_total", labels: ["from": "sms", "to": "email"]) == 1)
     }
 }
+
+/// The routing table through the running service: profiles and requests on
+/// the real topics, the exact set of channel records read back.
+@Suite("Notification routing table against the real broker", .serialized)
+struct FanOutTableTests {
+    let client = KafkaClientProperties(bootstrapServers: LocalBroker.testBootstrap)
+    let logger = Logger(component: "test", threshold: .warning)
+
+    struct Expected: Hashable, CustomStringConvertible {
+        let recipient: String, channel: NotifyChannel, content: Bool, notBefore: Date?
+        var description: String { "\(recipient) \(channel.rawValue) \(content ? "content" : "notice")\(notBefore.map { " after \(RFC3339Timestamp.format($0))" } ?? "")" }
+    }
+
+    @Test("profiles x message classes x consents x quiet hours: exactly the expected channel records")
+    func table() async throws {
+        let tag = "T" + UUID().uuidString.prefix(6).uppercased().replacingOccurrences(of: "-", with: "")
+        let admin = try KafkaAdmin(client: client, logger: logger)
+        let declared = [HubTopics.notifyRequests, HubTopics.notifyEAddress, HubTopics.notifySMS, HubTopics.notifyEmail, HubTopics.notifyPush,
+                        HubTopics.notifyReceipts, HubTopics.notifyTemplates, HubTopics.clientsProfiles, HubTopics.catalogueServices, HubTopics.hubDeadLetter]
+        _ = try await admin.createTopics(declared.map { KafkaTopicSpecification(name: $0.name, partitions: Int32($0.partitions)) })
+        await admin.close()
+        _ = try await NotificationPublisher.publish(templates: try NotificationPublisher.templates(in: try #require(NotificationPublisher.sampleTemplates())),
+                                                    client: client, logger: logger)
+        // A quiet period around now (Latvian time), and one that ended an hour ago.
+        let minute = LatvianTime.minuteOfDay(Date())
+        func clock(_ minute: Int) -> String { String(format: "%02d:%02d", (minute + 1440) % 1440 / 60, (minute + 1440) % 60) }
+        let quietNow = "\(clock(minute - 60))-\(clock(minute + 60))", quietPast = "\(clock(minute - 180))-\(clock(minute - 60))"
+        let quietHours = try #require(QuietHours(parsing: quietNow))
+        let quietEnd = try #require(LatvianTime.endOfQuiet(quietHours, at: Date()))
+
+        func key(_ name: String) -> String { ClientPseudonym.key(for: PartyReference(type: .person, id: "\(tag)-\(name)"), secret: "s") }
+        func profile(_ name: String, _ channels: [NotifyChannel], consent: Set<NotifyChannel> = [], quiet: String? = nil, optOuts: Set<NotifyChannel> = [],
+                     eAddress: Bool = true, phone: String? = "+37120000001", representatives: [String] = []) -> ClientProfile {
+            ClientProfile(clientKey: key(name), channels: channels, contacts: .init(phone: phone, email: "x@example.lv", pushTokens: ["d"], eAddress: eAddress),
+                          contentConsent: consent, quietHours: quiet.flatMap(QuietHours.init(parsing:)), representatives: representatives.map(key), optOuts: optOuts)
+        }
+        // name: (profiles, client, class, representative, expected)
+        let cases: [(String, [ClientProfile], String, MessageClass, String?, Set<Expected>)] = [
+            ("no-profile-official", [], "c1", .official, nil, [.init(recipient: key("c1"), channel: .eaddress, content: true, notBefore: nil)]),
+            ("no-profile-informational", [], "c2", .informational, nil, []),
+            ("official-no-consent", [profile("c3", [.sms, .email])], "c3", .official, nil,
+             [.init(recipient: key("c3"), channel: .eaddress, content: true, notBefore: nil), .init(recipient: key("c3"), channel: .sms, content: false, notBefore: nil)]),
+            ("informational-no-consent", [profile("c4", [.sms, .email])], "c4", .informational, nil,
+             [.init(recipient: key("c4"), channel: .sms, content: false, notBefore: nil)]),
+            ("informational-consent-second", [profile("c5", [.sms, .email], consent: [.email])], "c5", .informational, nil,
+             [.init(recipient: key("c5"), channel: .email, content: true, notBefore: nil)]),
+            ("informational-quiet", [profile("c6", [.push, .sms], consent: [.push], quiet: quietNow)], "c6", .informational, nil,
+             [.init(recipient: key("c6"), channel: .push, content: true, notBefore: quietEnd)]),
+            ("official-quiet", [profile("c7", [.push], quiet: quietNow)], "c7", .official, nil,
+             [.init(recipient: key("c7"), channel: .eaddress, content: true, notBefore: nil), .init(recipient: key("c7"), channel: .push, content: false, notBefore: quietEnd)]),
+            ("quiet-over", [profile("c8", [.push], quiet: quietPast)], "c8", .informational, nil,
+             [.init(recipient: key("c8"), channel: .push, content: false, notBefore: nil)]),
+            ("opted-out", [profile("c9", [.sms, .email], consent: [.email], optOuts: [.sms])], "c9", .official, nil,
+             [.init(recipient: key("c9"), channel: .eaddress, content: true, notBefore: nil), .init(recipient: key("c9"), channel: .email, content: false, notBefore: nil)]),
+            ("no-eaddress", [profile("c10", [.sms], eAddress: false)], "c10", .official, nil, []),
+            ("mandate-holder", [profile("c11", [.sms], consent: [.sms], representatives: ["r11"]), profile("r11", [.email], consent: [.email])], "c11", .informational, nil,
+             [.init(recipient: key("c11"), channel: .sms, content: true, notBefore: nil), .init(recipient: key("r11"), channel: .email, content: true, notBefore: nil)]),
+            ("acting-representative", [], "c12", .official, "a12",
+             [.init(recipient: key("c12"), channel: .eaddress, content: true, notBefore: nil), .init(recipient: key("a12"), channel: .eaddress, content: true, notBefore: nil)]),
+        ]
+        _ = try await NotificationPublisher.publish(profiles: cases.flatMap(\.1), client: client, logger: logger)
+
+        let metrics = MetricsRegistry()
+        let shutdown = ShutdownSignal()
+        let service = NotificationFanOutService(client: client, instance: "table-\(tag)", groupID: "table-\(tag)", settings: .init(), metrics: metrics,
+                                                readiness: nil, logger: logger, hubVersion: "test", crashes: nil)
+        let running = Task { try await service.run(shutdown: shutdown) }
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: client), logger: logger)
+        _ = try await producer.sendAll(try cases.map { name, _, client, messageClass, representative, _ in
+            let request = NotificationRequest(requestId: UUID(), clientKey: key(client), representativeKey: representative.map(key), agency: "VSAA",
+                                              caseId: "\(tag)-\(name)", serviceId: "VSAA-PENS", status: messageClass == .official ? .completed : .accepted,
+                                              step: nil, messageClass: messageClass, occurredAt: Date(), link: nil)
+            return KafkaProducerRecord(topic: HubTopics.notifyRequests.name, key: Array(request.clientKey.utf8), value: Array(try RecordJSON.encode(request)))
+        })
+        await producer.close()
+        // Every request leaves at least one receipt (created or undeliverable); then all its notices are written (same transaction).
+        let mine = { (record: KafkaConsumerRecord) in FanOutServiceTests.receipt(record)?.caseId.hasPrefix("\(tag)-") == true }
+        let receipts = try await readUntil(HubTopics.notifyReceipts.name, client: client, keep: mine,
+                                           until: { Set($0.compactMap { FanOutServiceTests.receipt($0)?.caseId }).count >= cases.count })
+        var notices: [Notice] = []
+        for channel in NotifyChannel.allCases {
+            notices += try await readAll(client: client, channel.topic).compactMap(FanOutServiceTests.notice).filter { $0.request.caseId.hasPrefix("\(tag)-") }
+        }
+        shutdown.trigger()
+        try await running.value
+
+        for (name, _, _, _, _, expected) in cases {
+            let got = Set(notices.filter { $0.request.caseId == "\(tag)-\(name)" }.map {
+                Expected(recipient: $0.recipientKey, channel: $0.channel, content: $0.carriesContent, notBefore: $0.notBefore)
+            })
+            #expect(got == expected, "\(name)")
+        }
+        let undeliverable = receipts.compactMap(FanOutServiceTests.receipt).filter { $0.status == .undeliverable }
+        #expect(Dictionary(grouping: undeliverable, by: { $0.caseId }).mapValues { $0.compactMap(\.reason) }
+                == ["\(tag)-no-profile-informational": ["no_profile"], "\(tag)-no-eaddress": ["no_eaddress"]])
+
+        // What an operator sees for one case.
+        let output = try await hubOutput(["notify", "case", "VSAA/\(tag)-official-no-consent"])
+        #expect(output.contains("eaddress") && output.contains("sms") && output.contains("created"))
+    }
+
+    /// Runs the built `hub` with the test broker and returns what it printed.
+    func hubOutput(_ arguments: [String]) async throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent(".build/debug/hub")
+        process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment
+        for name in environment.keys where name.hasPrefix("HUB_") { environment[name] = nil }
+        environment["HUB_BOOTSTRAP_SERVERS"] = LocalBroker.testBootstrap
+        environment["HUB_LOG_LEVEL"] = "error"
+        process.environment = environment
+        // Output to a file, not a pipe: reading a pipe to its end would block a thread of the shared pool.
+        let path = NSTemporaryDirectory() + "/hub-output-\(UUID().uuidString.prefix(8))"
+        _ = FileManager.default.createFile(atPath: path, contents: nil)
+        process.standardOutput = FileHandle(forWritingAtPath: path)
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        try await waitUntil(seconds: 30) { !process.isRunning }
+        return (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+    }
+}
