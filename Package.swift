@@ -29,6 +29,10 @@ let package = Package(
         .target(name: "DeadLetters", dependencies: ["Kafka", "Topics", "HubLogging"], path: "Sources/DeadLetters"),
         .target(name: "Notifications", dependencies: ["Topics"], path: "Sources/Notifications"),
         .target(name: "NotificationService", dependencies: ["Notifications", "DeadLetters", "HubRuntime", "Kafka", "Topics", "HubLogging"], path: "Sources/NotificationService"),
+        .target(name: "ChannelDelivery", dependencies: ["Topics"], path: "Sources/ChannelDelivery"),
+        .target(name: "Sandboxes", dependencies: ["HTTPServer"], path: "Sources/Sandboxes"),
+        .target(name: "EAddressConnector", dependencies: ["ChannelDelivery", "Topics"], path: "Connectors/EAddress"),
+        .target(name: "ChannelWorker", dependencies: ["ChannelDelivery", "DeadLetters", "HubRuntime", "Kafka", "Topics", "HubLogging"], path: "Sources/ChannelWorker"),
         .target(name: "DeadLetterService", dependencies: ["DeadLetters", "HubRuntime", "Kafka", "Topics", "HubLogging"], path: "Sources/DeadLetterService"),
         .executableTarget(name: "hub", dependencies: ["HubRuntime", "Kafka", "Topics", "HubLogging", "LocalBroker", "StatusIngestService", "StatusIngest", "DeadLetters", "DeadLetterService", "Notifications", "NotificationService"], path: "Sources/hub"),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "Topics", "HubLogging", "HubRuntime", "LocalBroker"], path: "Tests/KafkaTests"),
@@ -42,6 +46,9 @@ let package = Package(
         // Shared by the broker tests: reading topics until a condition holds, waiting, kcat.
         .target(name: "BrokerTestSupport", dependencies: ["HubRuntime", "Kafka", "HubLogging", "LocalBroker"], path: "Tests/BrokerTestSupport"),
         .testTarget(name: "NotificationServiceTests", dependencies: ["BrokerTestSupport", "NotificationService", "Notifications", "StatusIngestService", "StatusIngest", "DeadLetterService", "DeadLetters", "HubRuntime", "Kafka", "Topics", "HubLogging", "LocalBroker"], path: "Tests/NotificationServiceTests"),
+        // The e-address worker as a process that dies between send and commit, for the exactly-once test; not shipped.
+        .executableTarget(name: "channel-drill", dependencies: ["ChannelWorker", "ChannelDelivery", "EAddressConnector", "DeadLetters", "HubRuntime", "Kafka", "Topics", "HubLogging"], path: "Tests/ChannelDrill"),
+        .testTarget(name: "ChannelWorkerTests", dependencies: ["BrokerTestSupport", "ChannelWorker", "ChannelDelivery", "EAddressConnector", "Sandboxes", "NotificationService", "Notifications", "DeadLetters", "HubRuntime", "Kafka", "Topics", "HubLogging", "LocalBroker"], path: "Tests/ChannelWorkerTests"),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"], path: "Tests/HTTPServerTests"),
     ],
     swiftLanguageModes: [.v6]

@@ -1,6 +1,7 @@
 import DeadLetters
 import HubLogging
 import Kafka
+import Topics
 
 /// A service's record handler on the shared failure path. The handler turns
 /// one record into its outputs or throws a `RecordFailure`; the stage routes
@@ -11,6 +12,8 @@ import Kafka
 public final class HandlerStage: HubService {
     /// `attempt` is 1 on the first read, 2 on the first retry, and so on.
     public typealias Handler = @Sendable (_ record: KafkaConsumerRecord, _ attempt: Int) async throws -> [KafkaProducerRecord]
+    /// Records to write beside a dead letter, given the record as first read (a channel worker's `technical-failure` receipt).
+    public typealias Exhausted = @Sendable (_ original: KafkaConsumerRecord, _ failure: RecordFailure) -> [KafkaProducerRecord]
 
     public let name: String
     private let input: TransactionalStage
@@ -18,7 +21,7 @@ public final class HandlerStage: HubService {
 
     public init(routing: FailureRouting, client: KafkaClientProperties, instance: String, groupID: String,
                 subscription: KafkaSubscription, crashes: CrashJournal.Settings?, metrics: MetricsRegistry,
-                readiness: Readiness? = nil, logger: Logger, handler: @escaping Handler) {
+                readiness: Readiness? = nil, logger: Logger, exhausted: Exhausted? = nil, handler: @escaping Handler) {
         name = routing.service
         let crashGuard = crashes.map { settings in
             CrashGuard(settings: settings) { record, crashes in
@@ -30,12 +33,13 @@ public final class HandlerStage: HubService {
             subscription: subscription, metrics: metrics, readiness: readiness, logger: logger, crashGuard: crashGuard
         ) { record in
             do { return try await handler(record, 1) } catch let failure as RecordFailure {
-                return [routing.route(record, failure: failure)]
+                let routed = routing.route(record, failure: failure)
+                return [routed] + (routed.topic == HubTopics.hubDeadLetter.name ? exhausted?(record, failure) ?? [] : [])
             }
         }
         retry = routing.ladder.delaysSeconds.isEmpty ? nil
             : RetryStage(routing: routing, client: client, instance: instance, crashGuard: crashGuard, metrics: metrics,
-                         logger: logger, handler: handler)
+                         logger: logger, exhausted: exhausted, handler: handler)
     }
 
     /// Runs the input stage and the retry stage; when either stops, both do.

@@ -25,10 +25,12 @@ public final class RetryStage: HubService {
     private let metrics: MetricsRegistry
     private let logger: Logger
     private let handler: Handler
+    private let exhausted: HandlerStage.Exhausted?
     private let batchSize = 200
 
     public init(routing: FailureRouting, client: KafkaClientProperties, instance: String, crashGuard: CrashGuard?,
-                metrics: MetricsRegistry, logger: Logger, handler: @escaping Handler) {
+                metrics: MetricsRegistry, logger: Logger, exhausted: HandlerStage.Exhausted? = nil, handler: @escaping Handler) {
+        self.exhausted = exhausted
         self.name = "\(routing.service)-retry"
         self.routing = routing
         self.client = client
@@ -132,15 +134,17 @@ public final class RetryStage: HubService {
             metrics.set("hub_retry_lateness_seconds", Double(max(0, Self.nowMilliseconds() - due)) / 1000, labels: labels,
                         help: "How long after its due time the latest retry ran.")
         }
+        let original = Self.original(of: record)
         do {
-            let outputs = try await handler(Self.original(of: record), attempt)
+            let outputs = try await handler(original, attempt)
             metrics.increment("hub_retries_total", labels: labels.merging(["outcome": "succeeded"]) { $1 }, help: "Retries by outcome.")
             return outputs
         } catch let failure as RecordFailure {
             let routed = routing.route(record, failure: failure)
-            let outcome = routed.topic == HubTopics.hubDeadLetter.name ? "deadlettered" : "failed_again"
-            metrics.increment("hub_retries_total", labels: labels.merging(["outcome": outcome]) { $1 }, help: "Retries by outcome.")
-            return [routed]
+            let deadLettered = routed.topic == HubTopics.hubDeadLetter.name
+            metrics.increment("hub_retries_total", labels: labels.merging(["outcome": deadLettered ? "deadlettered" : "failed_again"]) { $1 },
+                              help: "Retries by outcome.")
+            return [routed] + (deadLettered ? exhausted?(original, failure) ?? [] : [])
         }
     }
 

@@ -1,0 +1,77 @@
+import Foundation
+import Topics
+
+/// What a gateway said to one send, as every connector reports it.
+public enum GatewayOutcome: Sendable, Hashable {
+    /// Taken; confirmation comes later (`reference` is the gateway's own id).
+    case accepted(reference: String)
+    /// Delivered already (or confirmed on a later check).
+    case delivered(reference: String, at: Date)
+    /// Worth trying again: a time-out, a 5xx, a 429, a connection refused.
+    case temporary(code: String, message: String)
+    /// Will fail the same way: a 4xx, an unknown recipient, an invalid token.
+    case permanent(code: String, message: String)
+
+    /// Transient failures go through the retry ladder; permanent ones are receipts (and a fallback), not dead letters.
+    public var isTemporary: Bool { if case .temporary = self { true } else { false } }
+}
+
+/// A gateway behind one channel: sends a notice, and (where it can) says what became of an earlier send.
+public protocol ChannelConnector: Sendable {
+    var channel: NotifyChannel { get }
+    /// Sends `notice`, passing its notification id to the gateway as the idempotency key where the gateway takes one.
+    func send(_ notice: Notice) async -> GatewayOutcome
+    /// What the gateway knows of the notice with this id; nil when it has never seen it, or cannot say.
+    func status(of notificationId: UUID) async -> GatewayOutcome?
+    /// Whether `status(of:)` answers: then a send interrupted by a crash is checked, not repeated.
+    var canConfirm: Bool { get }
+}
+
+/// Whether to send a notice, given what `notify.receipts` says about it.
+public enum SendDecision: Sendable, Hashable {
+    /// Never handed to the gateway.
+    case send
+    /// A final outcome is recorded: nothing to do.
+    case done
+    /// Handed to the gateway (a `sending` receipt) with no outcome: the worker died in between. Ask the gateway first.
+    case confirmFirst
+}
+
+/// What a channel worker knows of the notices it handled: rebuilt from `notify.receipts` on start.
+public struct SendLedger: Sendable {
+    private var states: [UUID: NotificationReceipt.Status] = [:]
+    /// When each outstanding notice was handed to the gateway.
+    private var handedAt: [UUID: Date] = [:]
+
+    public init() {}
+
+    public mutating func record(_ receipt: NotificationReceipt) {
+        guard let id = receipt.notificationId else { return }
+        switch receipt.status {
+        case .sending:
+            if states[id] == nil {
+                states[id] = .sending
+                handedAt[id] = receipt.at
+            }
+        case .delivered, .permanentFailure, .technicalFailure, .temporaryFailure:
+            states[id] = receipt.status
+            handedAt[id] = nil
+        case .created, .undeliverable, .fallback: break
+        }
+    }
+
+    /// Outstanding notices handed over before `date`.
+    public func outstanding(handedBefore date: Date) -> [UUID] { handedAt.filter { $0.value < date }.map(\.key) }
+
+    public func decision(for id: UUID) -> SendDecision {
+        switch states[id] {
+        case nil: .send
+        case .sending?: .confirmFirst
+        default: .done
+        }
+    }
+
+    /// Notices handed to the gateway and not confirmed yet.
+    public var outstanding: [UUID] { Array(handedAt.keys) }
+    public var count: Int { states.count }
+}

@@ -1,0 +1,216 @@
+import ChannelDelivery
+import DeadLetters
+import Foundation
+import HubLogging
+import HubRuntime
+import Kafka
+import Synchronization
+import Topics
+
+/// A channel worker: reads `notify.<channel>`, sends each notice through its
+/// connector and reports every step on `notify.receipts`.
+///
+/// At most once per notification id: before the gateway call a `sending`
+/// receipt is written and acknowledged; the outcome's receipt commits with
+/// the notice's offset. A worker that died in between finds the `sending`
+/// receipt on restart and asks the gateway (by notification id) instead of
+/// sending again; a gateway that cannot say is not asked twice: the notice
+/// is reported `technical-failure` (`ambiguous_send`). Time-outs, 5xx and 429
+/// climb the retry ladder; after the last retry, a `technical-failure`
+/// receipt and a dead letter. A refusal (4xx) is a `permanent-failure`
+/// receipt carrying the notice, from which the fan-out falls back to the next
+/// channel. Accepted notices are confirmed by asking the gateway until
+/// `confirmTimeout`, then reported `temporary-failure` (`unconfirmed`).
+public final class ChannelWorkerService: HubService {
+    public struct Settings: Sendable {
+        public var ladder: RetryLadder
+        public var confirmEvery: Duration
+        public var confirmTimeout: Duration
+        public init(ladder: RetryLadder = .standard, confirmEvery: Duration = .seconds(5), confirmTimeout: Duration = .seconds(3600)) {
+            self.ladder = ladder
+            self.confirmEvery = confirmEvery
+            self.confirmTimeout = confirmTimeout
+        }
+    }
+
+    public let name: String
+    private let connector: any ChannelConnector
+    private let client: KafkaClientProperties
+    private let instance: String
+    private let groupID: String
+    private let settings: Settings
+    private let metrics: MetricsRegistry
+    private let readiness: Readiness?
+    private let logger: Logger
+    private let hubVersion: String
+    private let crashes: CrashJournal.Settings?
+
+    public init(connector: any ChannelConnector, client: KafkaClientProperties, instance: String, groupID: String? = nil, settings: Settings,
+                metrics: MetricsRegistry, readiness: Readiness?, logger: Logger, hubVersion: String, crashes: CrashJournal.Settings?) {
+        name = "channel-\(connector.channel.rawValue)"
+        self.connector = connector
+        self.client = client
+        self.instance = instance
+        self.groupID = groupID ?? "hub-\(name)"
+        self.settings = settings
+        self.metrics = metrics
+        self.readiness = readiness
+        self.logger = logger.named(name)
+        self.hubVersion = hubVersion
+        self.crashes = crashes
+    }
+
+    /// The ledger of sends, shared by the stage and the confirmation loop.
+    final class Ledger: Sendable {
+        let mutex = Mutex(SendLedger())
+        func record(_ receipt: NotificationReceipt) { mutex.withLock { $0.record(receipt) } }
+        func decision(_ id: UUID) -> SendDecision { mutex.withLock { $0.decision(for: id) } }
+        func outstanding(handedBefore date: Date) -> [UUID] { mutex.withLock { $0.outstanding(handedBefore: date) } }
+        var outstanding: [UUID] { mutex.withLock { $0.outstanding } }
+        /// What each outstanding notice was about, for its confirmation receipt.
+        let about = Mutex<[UUID: NotificationReceipt]>([:])
+    }
+
+    public func run(shutdown: ShutdownSignal) async throws {
+        let channel = connector.channel
+        let ledger = Ledger()
+        try await TopicSnapshot.read(topics: [HubTopics.notifyReceipts.name], client: client, logger: logger) { record in
+            guard let value = record.value, let receipt = try? RecordJSON.decode(NotificationReceipt.self, from: Data(value)),
+                  receipt.channel == channel else { return }
+            ledger.record(receipt)
+            if receipt.status == .sending, let id = receipt.notificationId { ledger.about.withLock { $0[id] = receipt } }
+        }
+        logger.info("ledger loaded", ["outstanding": String(ledger.outstanding.count)])
+        let receipts = try KafkaProducer(configuration: KafkaProducerConfiguration(client: client), logger: logger)
+        let routing = FailureRouting(service: name, ladder: settings.ladder, hubVersion: hubVersion)
+        let connector = self.connector, metrics = self.metrics, name = self.name
+        let stage = HandlerStage(
+            routing: routing, client: client, instance: instance, groupID: groupID, subscription: .topics([channel.topic]), crashes: crashes,
+            metrics: metrics, readiness: readiness, logger: logger,
+            exhausted: { original, failure in
+                guard let notice = Self.notice(in: original) else { return [] }
+                let failed = Self.receipt(.technicalFailure, for: notice, reason: failure.code, reference: nil)
+                ledger.record(failed.value)
+                return [failed.record]
+            }
+        ) { record, _ in
+            guard let notice = Self.notice(in: record) else {
+                throw RecordFailure(.permanent, code: "invalid_notice", message: "not a notice v1", stage: "read")
+            }
+            let outcome: GatewayOutcome
+            switch ledger.decision(notice.notificationId) {
+            case .done:
+                return []
+            case .confirmFirst:
+                guard connector.canConfirm else {
+                    metrics.increment("hub_channel_sends_total", labels: ["channel": channel.rawValue, "outcome": "ambiguous"], help: "Sends by outcome.")
+                    let receipt = Self.receipt(.technicalFailure, for: notice, reason: "ambiguous_send", reference: nil)
+                    ledger.record(receipt.value)
+                    return [receipt.record]
+                }
+                if let known = await connector.status(of: notice.notificationId) {
+                    outcome = known
+                } else {
+                    outcome = await connector.send(notice)
+                }
+            case .send:
+                let sending = Self.receipt(.sending, for: notice, reason: nil, reference: nil)
+                _ = try await receipts.send(sending.record)
+                ledger.record(sending.value)
+                ledger.about.withLock { $0[notice.notificationId] = sending.value }
+                let start = ContinuousClock.now
+                outcome = await connector.send(notice)
+                metrics.set("hub_channel_gateway_seconds", (ContinuousClock.now - start).inSeconds, labels: ["channel": channel.rawValue],
+                            help: "The latest gateway call's duration.")
+            }
+            return try Self.outputs(for: outcome, notice: notice, ledger: ledger, metrics: metrics, stage: name)
+        }
+        let confirming = Task { await self.confirm(ledger: ledger, receipts: receipts, shutdown: shutdown) }
+        defer { confirming.cancel() }
+        try await stage.run(shutdown: shutdown)
+        await receipts.close()
+    }
+
+    /// The records an outcome makes; a temporary one throws, to climb the retry ladder.
+    static func outputs(for outcome: GatewayOutcome, notice: Notice, ledger: Ledger, metrics: MetricsRegistry,
+                        stage: String) throws -> [KafkaProducerRecord] {
+        let labels = ["channel": notice.channel.rawValue]
+        let made: (value: NotificationReceipt, record: KafkaProducerRecord)
+        switch outcome {
+        case .accepted(let reference):
+            metrics.increment("hub_channel_sends_total", labels: labels.merging(["outcome": "accepted"]) { $1 }, help: "Sends by outcome.")
+            made = receipt(.sending, for: notice, reason: "accepted", reference: reference)
+        case .delivered(let reference, let at):
+            metrics.increment("hub_channel_sends_total", labels: labels.merging(["outcome": "delivered"]) { $1 }, help: "Sends by outcome.")
+            made = receipt(.delivered, for: notice, reason: nil, reference: reference, at: at)
+        case .permanent(let code, _):
+            metrics.increment("hub_channel_sends_total", labels: labels.merging(["outcome": "permanent"]) { $1 }, help: "Sends by outcome.")
+            var failed = receipt(.permanentFailure, for: notice, reason: code, reference: nil)
+            failed.value.notice = notice  // so the fan-out can fall back to the next channel
+            failed.record = receiptRecord(failed.value)
+            made = failed
+        case .temporary(let code, let message):
+            metrics.increment("hub_channel_sends_total", labels: labels.merging(["outcome": "temporary"]) { $1 }, help: "Sends by outcome.")
+            throw RecordFailure(.retriable, code: code, message: message, stage: "send")
+        }
+        ledger.record(made.value)
+        return [made.record]
+    }
+
+    /// Asks the gateway about accepted notices until they are delivered or time out.
+    private func confirm(ledger: Ledger, receipts: KafkaProducer, shutdown: ShutdownSignal) async {
+        guard connector.canConfirm else { return }
+        while !shutdown.isTriggered && !Task.isCancelled {
+            try? await Task.sleep(for: settings.confirmEvery)
+            let timeout = Date().addingTimeInterval(-settings.confirmTimeout.inSeconds)
+            let late = Set(ledger.outstanding(handedBefore: timeout))
+            for id in ledger.outstanding(handedBefore: Date().addingTimeInterval(-1)) {
+                guard let about = ledger.about.withLock({ $0[id] }) else { continue }
+                var update: NotificationReceipt?
+                if case .delivered(let reference, let at)? = await connector.status(of: id) {
+                    update = Self.follow(about, .delivered, reason: nil, reference: reference, at: at)
+                } else if late.contains(id) {
+                    update = Self.follow(about, .temporaryFailure, reason: "unconfirmed", reference: about.gatewayReference, at: Date())
+                }
+                guard let update else { continue }
+                do {
+                    _ = try await receipts.send(Self.receiptRecord(update))
+                    ledger.record(update)
+                    ledger.about.withLock { $0[id] = nil }
+                } catch {
+                    logger.warning("confirmation receipt not written; trying again later", ["error": String(describing: error)])
+                }
+            }
+        }
+    }
+
+    static func notice(in record: KafkaConsumerRecord) -> Notice? {
+        record.value.flatMap { try? RecordJSON.decode(Notice.self, from: Data($0)) }
+    }
+
+    static func receipt(_ status: NotificationReceipt.Status, for notice: Notice, reason: String?, reference: String?,
+                        at: Date = Date()) -> (value: NotificationReceipt, record: KafkaProducerRecord) {
+        let value = NotificationReceipt(notificationId: notice.notificationId, status: status, channel: notice.channel, recipientKey: notice.recipientKey,
+                                        requestId: notice.request.requestId, agency: notice.request.agency, caseId: notice.request.caseId,
+                                        messageClass: notice.messageClass, reason: reason, gatewayReference: reference, at: at)
+        return (value, receiptRecord(value))
+    }
+
+    static func follow(_ earlier: NotificationReceipt, _ status: NotificationReceipt.Status, reason: String?, reference: String?, at: Date) -> NotificationReceipt {
+        var next = earlier
+        next.status = status
+        next.reason = reason
+        next.gatewayReference = reference ?? earlier.gatewayReference
+        next.notice = nil
+        next.at = at
+        return next
+    }
+
+    static func receiptRecord(_ receipt: NotificationReceipt) -> KafkaProducerRecord {
+        KafkaProducerRecord(topic: HubTopics.notifyReceipts.name, key: Array(receipt.recipientKey.utf8), value: Array((try? RecordJSON.encode(receipt)) ?? Data()),
+                            headers: [KafkaHeader(key: EnvelopeHeaderName.schemaId, string: "notification-receipt"),
+                                      KafkaHeader(key: EnvelopeHeaderName.schemaVersion, string: "1"),
+                                      KafkaHeader(key: EnvelopeHeaderName.eventId, string: UUID.random().lowercasedString),
+                                      KafkaHeader(key: EnvelopeHeaderName.source, string: "hub/channel-\(receipt.channel?.rawValue ?? "")")])
+    }
+}

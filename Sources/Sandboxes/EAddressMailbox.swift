@@ -1,0 +1,151 @@
+import Foundation
+import HTTPServer
+import Synchronization
+
+/// `hub sandbox eaddress`: an emulator of the official e-address delivery
+/// API described in docs/connectors/eaddress.md, for tests and integrators.
+/// It records every message, answers a repeated `messageId` with the first
+/// answer (idempotency), confirms delivery after `deliverAfter`, and can be
+/// told to be slow, to fail a share of requests, or to be down for a while.
+public final class EAddressMailbox: Sendable {
+    public struct Settings: Sendable {
+        public var latency: Duration = .zero
+        /// Share of submissions answered 503 (0...1).
+        public var failureRate: Double = 0
+        /// Every request answers 503 until this time.
+        public var downUntil: Date?
+        /// When a message counts as delivered after it was accepted.
+        public var deliverAfter: Duration = .zero
+        /// Recipients without an activated e-address (answered 404).
+        public var unknownRecipients: Set<String> = []
+        public init() {}
+    }
+
+    public struct Message: Codable, Sendable, Hashable {
+        public var messageId: String
+        public var reference: String
+        public var sender: String
+        public var recipient: String
+        public var subject: String
+        public var body: String
+        public var attachments: [Attachment]
+        public var acceptedAt: Date
+        public var deliveredAt: Date?
+        public var status: String
+    }
+
+    public struct Attachment: Codable, Sendable, Hashable {
+        public var name: String
+        public var uri: String
+    }
+
+    struct Submission: Decodable {
+        var messageId: String
+        var sender: String
+        var recipient: String
+        var subject: String
+        var body: String
+        var attachments: [Attachment]?
+    }
+
+    private struct State {
+        var settings: Settings
+        var messages: [String: Message] = [:]
+        var order: [String] = []
+        var submissions = 0
+    }
+
+    /// The mailbox's records, shared with the request handlers.
+    private final class Store: Sendable {
+        let mutex: Mutex<State>
+        init(_ state: State) { mutex = Mutex(state) }
+        func withLock<T>(_ body: (inout State) -> T) -> T { mutex.withLock { body(&$0) } }
+    }
+
+    private let state: Store
+    private let server: HTTPServer
+
+    public init(host: String = "127.0.0.1", port: Int = 0, settings: Settings = Settings()) {
+        let state = Store(State(settings: settings))
+        self.state = state
+        var router = HTTPRouter()
+        router.register("POST", "/v1/messages") { request in await Self.submit(request, state: state) }
+        router.register("GET", "/v1/messages/status") { request in await Self.status(request, state: state) }
+        router.register("GET", "/v1/messages") { request in
+            let recipient = request.queryValue("recipient")
+            let messages = state.withLock { state in state.order.compactMap { state.messages[$0] }.filter { recipient == nil || $0.recipient == recipient } }
+            return .json(Self.encode(messages.map { Self.current($0) }))
+        }
+        var configuration = HTTPServerConfiguration()
+        configuration.host = host
+        configuration.port = port
+        server = HTTPServer(configuration: configuration, router: router)
+    }
+
+    public func start() throws { try server.start() }
+    public func stop() { server.shutdown() }
+    public var port: Int { server.port }
+    public var baseURL: String { "http://127.0.0.1:\(server.port)" }
+
+    /// Changes the behaviour while running (tests inject faults this way).
+    public func update(_ change: (inout Settings) -> Void) { state.withLock { change(&$0.settings) } }
+
+    /// Every message received once, in arrival order.
+    public var messages: [Message] { state.withLock { state in state.order.compactMap { state.messages[$0] } } }
+    /// Submissions received, repeats included.
+    public var submissions: Int { state.withLock { $0.submissions } }
+
+    private static func submit(_ request: HTTPRequest, state: Store) async -> HTTPResponse {
+        let settings = state.withLock { $0.settings }
+        if settings.latency > .zero { try? await Task.sleep(for: settings.latency) }
+        if let down = settings.downUntil, Date() < down { return problem(503, "unavailable", "the mailbox service is down") }
+        guard let submission = try? JSONDecoder().decode(Submission.self, from: request.body),
+              !submission.messageId.isEmpty, !submission.recipient.isEmpty, !submission.subject.isEmpty else {
+            return problem(400, "invalid_message", "messageId, sender, recipient, subject and body are required")
+        }
+        if settings.failureRate > 0, Double.random(in: 0 ..< 1) < settings.failureRate { return problem(503, "unavailable", "try again") }
+        if settings.unknownRecipients.contains(submission.recipient) { return problem(404, "unknown_recipient", "the recipient has no activated e-address") }
+        let (message, repeated) = state.withLock { state -> (Message, Bool) in
+            state.submissions += 1
+            if let existing = state.messages[submission.messageId] { return (existing, true) }
+            let message = Message(messageId: submission.messageId, reference: String(format: "EA-%08d", state.order.count + 1), sender: submission.sender,
+                                  recipient: submission.recipient, subject: submission.subject, body: submission.body,
+                                  attachments: submission.attachments ?? [], acceptedAt: Date(), deliveredAt: nil, status: "accepted")
+            state.messages[message.messageId] = message
+            state.order.append(message.messageId)
+            return (message, false)
+        }
+        return .json(encode(current(message, deliverAfter: settings.deliverAfter)), status: repeated ? 200 : 201)
+    }
+
+    private static func status(_ request: HTTPRequest, state: Store) async -> HTTPResponse {
+        let settings = state.withLock { $0.settings }
+        if let down = settings.downUntil, Date() < down { return problem(503, "unavailable", "the mailbox service is down") }
+        guard let id = request.queryValue("messageId"), let message = state.withLock({ $0.messages[id] }) else {
+            return problem(404, "unknown_message", "no message with this messageId")
+        }
+        return .json(encode(current(message, deliverAfter: settings.deliverAfter)))
+    }
+
+    /// The message as of now: delivered once `deliverAfter` has passed since acceptance.
+    private static func current(_ message: Message, deliverAfter: Duration = .zero) -> Message {
+        var message = message
+        let delivery = message.acceptedAt.addingTimeInterval(Double(deliverAfter.components.seconds) + Double(deliverAfter.components.attoseconds) / 1e18)
+        if Date() >= delivery {
+            message.status = "delivered"
+            message.deliveredAt = delivery
+        }
+        return message
+    }
+
+    private static func problem(_ status: Int, _ code: String, _ message: String) -> HTTPResponse {
+        .json(#"{"error":"\#(code)","message":"\#(message)"}"#, status: status)
+    }
+
+    private static func encode(_ value: some Encodable) -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        encoder.dateEncodingStrategy = .iso8601
+        return (try? encoder.encode(value)) ?? Data("null".utf8)
+    }
+}

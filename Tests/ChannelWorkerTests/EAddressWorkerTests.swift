@@ -1,0 +1,156 @@
+import BrokerTestSupport
+import ChannelDelivery
+import ChannelWorker
+import DeadLetters
+import EAddressConnector
+import Foundation
+import HubLogging
+import HubRuntime
+import Kafka
+import LocalBroker
+import Sandboxes
+import Testing
+import Topics
+
+/// The e-address worker against the mailbox emulator (`hub sandbox eaddress`) and the real broker.
+@Suite("E-address delivery against the mailbox emulator", .serialized)
+struct EAddressWorkerTests {
+    let client = KafkaClientProperties(bootstrapServers: LocalBroker.testBootstrap)
+    let logger = Logger(component: "test", threshold: .warning)
+
+    func prepare() async throws {
+        let admin = try KafkaAdmin(client: client, logger: logger)
+        _ = try await admin.createTopics([HubTopics.notifyEAddress, HubTopics.notifyReceipts, HubTopics.hubDeadLetter, HubTopics.hubRetry10s,
+                                          HubTopics.hubRetry1m, HubTopics.hubRetry10m]
+            .map { KafkaTopicSpecification(name: $0.name, partitions: Int32($0.partitions)) })
+        await admin.close()
+    }
+
+    func notices(_ count: Int, tag: String) -> [Notice] {
+        (0 ..< count).map { index in
+            let request = NotificationRequest(requestId: UUID(), clientKey: "c:" + String(repeating: "a", count: 31) + String(index % 10),
+                                              representativeKey: nil, agency: "VSAA", caseId: "\(tag)-\(index)", serviceId: "VSAA-PENS",
+                                              status: .completed, step: nil, messageClass: .official, occurredAt: Date(), link: nil)
+            return Notice(notificationId: UUID(), channel: .eaddress, recipientKey: request.clientKey, role: .client, to: [request.clientKey],
+                          messageClass: .official, carriesContent: true, language: "lv", templateId: "*/completed/eaddress/lv",
+                          subject: "Vecuma pensija: lieta \(tag)-\(index)", body: "Labdien!\n\nLietā \(tag)-\(index) pieņemts lēmums. Ā Č Ē Ģ Ī Ķ Ļ Ņ Š Ū Ž",
+                          request: request, createdAt: Date())
+        }
+    }
+
+    func publish(_ notices: [Notice]) async throws {
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: client), logger: logger)
+        _ = try await producer.sendAll(try notices.map {
+            KafkaProducerRecord(topic: HubTopics.notifyEAddress.name, key: Array($0.recipientKey.utf8), value: Array(try RecordJSON.encode($0)))
+        })
+        await producer.close()
+    }
+
+    func receipts(about tag: String, until done: @escaping ([NotificationReceipt]) -> Bool) async throws -> [NotificationReceipt] {
+        try await readUntil(HubTopics.notifyReceipts.name, client: client,
+                            keep: { record in Self.receipt(record)?.caseId.hasPrefix("\(tag)-") == true },
+                            until: { done($0.compactMap(Self.receipt)) }).compactMap(Self.receipt)
+    }
+
+    static func receipt(_ record: KafkaConsumerRecord) -> NotificationReceipt? {
+        record.value.flatMap { try? RecordJSON.decode(NotificationReceipt.self, from: Data($0)) }
+    }
+
+    @Test("notices arrive once each with their Latvian text; the mailbox was down for a while, retries took them through; receipts say sending then delivered")
+    func deliveryThroughAnOutage() async throws {
+        try await prepare()
+        let tag = "EA" + UUID().uuidString.prefix(6)
+        let mailbox = EAddressMailbox()
+        try mailbox.start()
+        defer { mailbox.stop() }
+        mailbox.update { $0.downUntil = Date().addingTimeInterval(4) }  // 503 for the first seconds
+        let worker = ChannelWorkerService(connector: EAddressConnector(baseURL: URL(string: mailbox.baseURL)!, sender: "HUB"), client: client,
+                                          instance: "ea-\(tag)", groupID: "ea-\(tag)",
+                                          settings: .init(ladder: try RetryLadder(parsing: "1s,2s,4s"), confirmEvery: .milliseconds(300)),
+                                          metrics: MetricsRegistry(), readiness: nil, logger: logger, hubVersion: "test", crashes: nil)
+        let shutdown = ShutdownSignal()
+        let running = Task { try await worker.run(shutdown: shutdown) }
+        let sent = notices(20, tag: tag)
+        try await publish(sent)
+        let receipts = try await receipts(about: tag) { receipts in receipts.filter { $0.status == .delivered }.count >= 20 }
+        shutdown.trigger()
+        try await running.value
+
+        let mine = mailbox.messages.filter { $0.subject.contains(tag) }
+        #expect(mine.count == 20, "each notice once")
+        #expect(Set(mine.map(\.messageId)) == Set(sent.map { $0.notificationId.lowercasedString }), "the notification id is the message id")
+        #expect(mine.first { $0.messageId == sent[0].notificationId.lowercasedString }?.body == sent[0].body)
+        let delivered = receipts.filter { $0.status == .delivered }
+        #expect(Set(delivered.compactMap(\.notificationId)) == Set(sent.map(\.notificationId)))
+        #expect(delivered.allSatisfy { $0.gatewayReference?.hasPrefix("EA-") == true })
+        for notice in sent {
+            let statuses = receipts.filter { $0.notificationId == notice.notificationId }.map(\.status)
+            #expect(statuses.first == .sending && statuses.last == .delivered, "\(statuses)")
+        }
+    }
+
+    @Test("killed between the gateway call and the commit: restarted, it confirms instead of sending again")
+    func crashBetweenSendAndCommit() async throws {
+        try await prepare()
+        let tag = "EK" + UUID().uuidString.prefix(6)
+        let mailbox = EAddressMailbox()
+        try mailbox.start()
+        defer { mailbox.stop() }
+        let mark = NSTemporaryDirectory() + "/channel-drill-\(tag)"
+        let environment = ["DRILL_BOOTSTRAP": LocalBroker.testBootstrap, "DRILL_MAILBOX": mailbox.baseURL, "DRILL_INSTANCE": "drill-\(tag)",
+                           "DRILL_GROUP": "drill-\(tag)", "DRILL_CRASH_MARK": mark]
+        let sent = notices(5, tag: tag)
+        try await publish(sent)
+        let first = try startDrill(environment, log: "/tmp/channel-drill-\(tag)-1.log")
+        try await waitUntil(seconds: 60) { !first.isRunning }
+        #expect(first.terminationStatus == 9, "it died right after a gateway call")
+        #expect(FileManager.default.fileExists(atPath: mark))
+        let second = try startDrill(environment, log: "/tmp/channel-drill-\(tag)-2.log")
+        defer { if second.isRunning { second.terminate() } }
+        let receipts = try await receipts(about: tag) { receipts in Set(receipts.filter { $0.status == .delivered }.compactMap(\.notificationId)).count >= 5 }
+        second.terminate()
+        try await waitUntil(seconds: 30) { !second.isRunning }
+
+        #expect(mailbox.messages.filter { $0.subject.contains(tag) }.count == 5)
+        #expect(mailbox.submissions == 5, "no notice handed to the mailbox twice")
+        #expect(Set(receipts.filter { $0.status == .delivered }.compactMap(\.notificationId)) == Set(sent.map(\.notificationId)))
+    }
+
+    @Test("an unknown recipient is a permanent failure carrying the notice, for the fan-out to fall back")
+    func permanentFailure() async throws {
+        try await prepare()
+        let tag = "EP" + UUID().uuidString.prefix(6)
+        let mailbox = EAddressMailbox()
+        try mailbox.start()
+        defer { mailbox.stop() }
+        let sent = notices(1, tag: tag)
+        mailbox.update { $0.unknownRecipients = [sent[0].recipientKey] }
+        let worker = ChannelWorkerService(connector: EAddressConnector(baseURL: URL(string: mailbox.baseURL)!, sender: "HUB"), client: client,
+                                          instance: "ep-\(tag)", groupID: "ep-\(tag)", settings: .init(ladder: .none), metrics: MetricsRegistry(),
+                                          readiness: nil, logger: logger, hubVersion: "test", crashes: nil)
+        let shutdown = ShutdownSignal()
+        let running = Task { try await worker.run(shutdown: shutdown) }
+        try await publish(sent)
+        let receipts = try await receipts(about: tag) { $0.contains { $0.status == .permanentFailure } }
+        shutdown.trigger()
+        try await running.value
+        let failed = try #require(receipts.first { $0.status == .permanentFailure })
+        #expect(failed.reason == "http_404" && failed.notice?.notificationId == sent[0].notificationId)
+        #expect(mailbox.messages.isEmpty)
+    }
+
+    func startDrill(_ extra: [String: String], log: String) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent(".build/debug/channel-drill")
+        var environment = ProcessInfo.processInfo.environment
+        for key in environment.keys where key.hasPrefix("HUB_") { environment[key] = nil }
+        environment["SWIFT_BACKTRACE"] = "enable=no"
+        process.environment = environment.merging(extra) { $1 }
+        process.standardOutput = FileHandle.nullDevice
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
+        process.standardError = FileHandle(forWritingAtPath: log)
+        try process.run()
+        return process
+    }
+}
