@@ -34,7 +34,7 @@ let package = Package(
         .target(name: "EAddressConnector", dependencies: ["ChannelDelivery", "Topics"], path: "Connectors/EAddress"),
         .target(name: "ChannelWorker", dependencies: ["ChannelDelivery", "DeadLetters", "HubRuntime", "Kafka", "Topics", "HubLogging"], path: "Sources/ChannelWorker"),
         .target(name: "DeadLetterService", dependencies: ["DeadLetters", "HubRuntime", "Kafka", "Topics", "HubLogging"], path: "Sources/DeadLetterService"),
-        .executableTarget(name: "hub", dependencies: ["HubRuntime", "Kafka", "Topics", "HubLogging", "LocalBroker", "StatusIngestService", "StatusIngest", "DeadLetters", "DeadLetterService", "Notifications", "NotificationService"], path: "Sources/hub"),
+        .executableTarget(name: "hub", dependencies: ["HubRuntime", "Kafka", "Topics", "HubLogging", "LocalBroker", "StatusIngestService", "StatusIngest", "DeadLetters", "DeadLetterService", "Notifications", "NotificationService", "ChannelDelivery", "ChannelWorker", "EAddressConnector", "Sandboxes"], path: "Sources/hub"),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "Topics", "HubLogging", "HubRuntime", "LocalBroker"], path: "Tests/KafkaTests"),
         .testTarget(name: "TopicsTests", dependencies: ["Topics"], path: "Tests/TopicsTests"),
         .testTarget(name: "HubRuntimeTests", dependencies: ["HubRuntime", "HubLogging", "Kafka", "Topics", "LocalBroker"], path: "Tests/HubRuntimeTests"),

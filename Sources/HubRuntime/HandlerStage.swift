@@ -38,7 +38,7 @@ public final class HandlerStage: HubService {
             }
         }
         retry = routing.ladder.delaysSeconds.isEmpty ? nil
-            : RetryStage(routing: routing, client: client, instance: instance, crashGuard: crashGuard, metrics: metrics,
+            : RetryStage(routing: routing, client: client, instance: instance, groupID: "\(groupID)-retry", crashGuard: crashGuard, metrics: metrics,
                          logger: logger, exhausted: exhausted, handler: handler)
     }
 

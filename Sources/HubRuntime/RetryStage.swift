@@ -6,7 +6,8 @@ import Synchronization
 import Topics
 
 /// Brings a service's retriable failures back when they are due. Reads the
-/// shared retry topics (`hub.retry.10s`, `1m`, `10m`) in a group of its own,
+/// shared retry topics (`hub.retry.10s`, `1m`, `10m`) in a group of its own
+/// (the service's group id with `-retry`),
 /// takes the records its service put there, holds each until its
 /// `hub.retry.due` time (pausing only that partition, so nothing else waits
 /// behind it), and hands it to the service's handler as it was first read:
@@ -28,14 +29,15 @@ public final class RetryStage: HubService {
     private let exhausted: HandlerStage.Exhausted?
     private let batchSize = 200
 
-    public init(routing: FailureRouting, client: KafkaClientProperties, instance: String, crashGuard: CrashGuard?,
+    /// `groupID` is the retry stage's own group, shared by the service's instances (the input group's id with `-retry`).
+    public init(routing: FailureRouting, client: KafkaClientProperties, instance: String, groupID: String, crashGuard: CrashGuard?,
                 metrics: MetricsRegistry, logger: Logger, exhausted: HandlerStage.Exhausted? = nil, handler: @escaping Handler) {
         self.exhausted = exhausted
         self.name = "\(routing.service)-retry"
         self.routing = routing
         self.client = client
         self.transactionalID = "\(instance)-\(routing.service)-retry"
-        self.groupID = "hub-\(routing.service)-retry"
+        self.groupID = groupID
         self.crashGuard = crashGuard
         self.metrics = metrics
         self.logger = logger.named(name)

@@ -52,7 +52,7 @@ public final class EAddressMailbox: Sendable {
         var settings: Settings
         var messages: [String: Message] = [:]
         var order: [String] = []
-        var submissions = 0
+        var submissions: [String: Int] = [:]
     }
 
     /// The mailbox's records, shared with the request handlers.
@@ -92,8 +92,8 @@ public final class EAddressMailbox: Sendable {
 
     /// Every message received once, in arrival order.
     public var messages: [Message] { state.withLock { state in state.order.compactMap { state.messages[$0] } } }
-    /// Submissions received, repeats included.
-    public var submissions: Int { state.withLock { $0.submissions } }
+    /// Submissions received per message id, repeats included.
+    public var submissions: [String: Int] { state.withLock { $0.submissions } }
 
     private static func submit(_ request: HTTPRequest, state: Store) async -> HTTPResponse {
         let settings = state.withLock { $0.settings }
@@ -106,7 +106,7 @@ public final class EAddressMailbox: Sendable {
         if settings.failureRate > 0, Double.random(in: 0 ..< 1) < settings.failureRate { return problem(503, "unavailable", "try again") }
         if settings.unknownRecipients.contains(submission.recipient) { return problem(404, "unknown_recipient", "the recipient has no activated e-address") }
         let (message, repeated) = state.withLock { state -> (Message, Bool) in
-            state.submissions += 1
+            state.submissions[submission.messageId, default: 0] += 1
             if let existing = state.messages[submission.messageId] { return (existing, true) }
             let message = Message(messageId: submission.messageId, reference: String(format: "EA-%08d", state.order.count + 1), sender: submission.sender,
                                   recipient: submission.recipient, subject: submission.subject, body: submission.body,

@@ -74,6 +74,8 @@ enum Usage {
                               notification templates
       notify run|show ID|case AGENCY/CASE
                               run the notification fan-out alone; what became of a notice or a case's notices
+      channel run eaddress    run the e-address channel worker (notify.eaddress -> delivery API -> notify.receipts)
+      sandbox eaddress        the e-address delivery API emulator, for tests and integrators
       dlq list|show|stats|replay|purge
                               dead letters and quarantine: what failed and why, replay, set aside
       bench passthrough       consume -> produce throughput beside a kcat pipe (--records N, --json)

@@ -2,6 +2,8 @@ import Foundation
 import HubLogging
 import HubRuntime
 import Kafka
+import LocalBroker
+import Sandboxes
 import NotificationService
 import StatusIngestService
 
@@ -45,8 +47,18 @@ enum UpCommand {
         metrics.set("hub_info", 1, labels: ["version": VersionCommand.hubVersion, "librdkafka": KafkaLibrary.versionString],
                     help: "Build information.")
         // Services register here as they are built (status ingestion, notifications, lookups, dead letters).
-        let services: [any HubService] = [ops, try StatusCommands.makeIngest(client: client, context: context, metrics: metrics, readiness: readiness),
+        var services: [any HubService] = [ops, try StatusCommands.makeIngest(client: client, context: context, metrics: metrics, readiness: readiness),
                                           try NotifyCommands.makeFanOut(client: client, context: context, metrics: metrics, readiness: readiness)]
+        // On a local hub the e-address worker delivers to the mailbox emulator, so official messages can be followed end to end.
+        var eaddressURL: String?
+        if broker != nil {
+            let mailbox = EAddressMailbox(port: LocalBroker.portIsFree(8090) ? 8090 : 0)
+            try mailbox.start()
+            eaddressURL = mailbox.baseURL
+            services.append(SandboxService(mailbox: mailbox))
+            logger.info("e-address mailbox emulator", ["url": mailbox.baseURL])
+        }
+        services.append(try ChannelCommands.makeEAddressWorker(client: client, context: context, url: eaddressURL, metrics: metrics, readiness: readiness))
         logger.notice("hub is up", ["bootstrap": client["bootstrap.servers"] ?? "", "http": "http://\(context.configuration["http.host"]!):\(ops.port)",
                                     "hint": "HUB_BOOTSTRAP_SERVERS=\(client["bootstrap.servers"] ?? "") hub consume TOPIC"])
         try await ServiceGroup(services: services, logger: logger).run()

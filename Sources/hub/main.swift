@@ -29,6 +29,8 @@ func runCommand(_ words: [String]) async throws {
     case "clients": try await NotifyCommands.clients(rest)
     case "templates": try await NotifyCommands.templates(rest)
     case "notify": try await NotifyCommands.notify(rest)
+    case "sandbox": try await ChannelCommands.sandbox(rest)
+    case "channel": try await ChannelCommands.channel(rest)
     default: throw UsageError("unknown command '\(command)'\n\n\(Usage.main)")
     }
 }

@@ -56,3 +56,24 @@ public func kcat(_ lines: [String], topic: String) async throws {
 }
 
 public struct KcatFailed: Error { public let status: Int32 }
+
+/// The package root, where `.build/debug` holds the hub and the drill.
+public let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+/// Starts a built executable with only the given `HUB_*`-free environment additions; its stderr goes to `log`.
+public func startChild(_ executable: String, arguments: [String] = [], environment extra: [String: String], log: String) throws -> Process {
+    let process = Process()
+    process.executableURL = packageRoot.appendingPathComponent(".build/debug/\(executable)")
+    process.arguments = arguments
+    var environment = ProcessInfo.processInfo.environment
+    // The hub refuses unknown HUB_* keys: pass on only the ones set here.
+    for key in environment.keys where key.hasPrefix("HUB_") { environment[key] = nil }
+    environment["SWIFT_BACKTRACE"] = "enable=no"
+    process.environment = environment.merging(extra) { $1 }
+    process.standardOutput = FileHandle.nullDevice
+    _ = FileManager.default.createFile(atPath: log, contents: nil)
+    process.standardError = FileHandle(forWritingAtPath: log)
+    try process.run()
+    return process
+}
+

@@ -1,0 +1,87 @@
+import ChannelDelivery
+import ChannelWorker
+import DeadLetters
+import EAddressConnector
+import Foundation
+import HubLogging
+import HubRuntime
+import Kafka
+import Sandboxes
+
+/// `hub sandbox eaddress` (the mailbox emulator) and `hub channel run eaddress` (the e-address worker).
+enum ChannelCommands {
+    static let sandboxHelp = """
+    Usage: hub sandbox eaddress [--port P] [--latency-ms N] [--fail-rate F] [--deliver-after-ms N] [--down-seconds N]
+    The e-address delivery API of docs/connectors/eaddress.md, in memory, for tests and integrators:
+    POST /v1/messages, GET /v1/messages/status?messageId=…, GET /v1/messages[?recipient=…].
+    """
+
+    static func sandbox(_ words: [String]) async throws {
+        let arguments = try Arguments(words, valued: ["config", "port", "latency-ms", "fail-rate", "deliver-after-ms", "down-seconds"], switches: [])
+        guard !arguments.has("help"), arguments.positionals.first == "eaddress" else { print(sandboxHelp); return }
+        var settings = EAddressMailbox.Settings()
+        settings.latency = .milliseconds(try arguments.integer("latency-ms", default: 0))
+        settings.failureRate = Double(arguments.value("fail-rate") ?? "0") ?? 0
+        settings.deliverAfter = .milliseconds(try arguments.integer("deliver-after-ms", default: 0))
+        let down = try arguments.integer("down-seconds", default: 0)
+        if down > 0 { settings.downUntil = Date().addingTimeInterval(Double(down)) }
+        let mailbox = EAddressMailbox(port: try arguments.integer("port", default: 8090), settings: settings)
+        try mailbox.start()
+        print("e-address mailbox emulator on \(mailbox.baseURL) (Ctrl-C stops it)")
+        let shutdown = ShutdownSignal()
+        let service = SandboxService(mailbox: mailbox)
+        try await ServiceGroup(services: [service], logger: Logger(component: "sandbox", threshold: .info)).run(shutdown: shutdown)
+    }
+
+    static let channelHelp = """
+    Usage: hub channel run eaddress [--http-port P]
+    Runs the e-address channel worker: notify.eaddress -> the delivery API at channel.eaddress.url -> notify.receipts.
+    """
+
+    static func channel(_ words: [String]) async throws {
+        let arguments = try Arguments(words, valued: ["config", "http-port"], switches: [])
+        guard !arguments.has("help"), arguments.positionals.count == 2, arguments.positionals[0] == "run", arguments.positionals[1] == "eaddress" else {
+            print(channelHelp); return
+        }
+        let context = try HubContext(arguments: arguments)
+        let metrics = MetricsRegistry(), readiness = Readiness()
+        var services: [any HubService] = [try makeEAddressWorker(client: try context.requireKafka(), context: context, url: nil,
+                                                                 metrics: metrics, readiness: readiness)]
+        if let port = arguments.value("http-port").flatMap(Int.init) {
+            let ops = OpsHTTPService(host: context.configuration["http.host"]!, port: port, metrics: metrics, readiness: readiness)
+            try ops.bind()
+            services.insert(ops, at: 0)
+        }
+        try await ServiceGroup(services: services, logger: context.logger).run()
+    }
+
+    static func makeEAddressWorker(client: KafkaClientProperties, context: HubContext, url: String?, metrics: MetricsRegistry,
+                                   readiness: Readiness) throws -> ChannelWorkerService {
+        let configuration = context.configuration
+        guard let base = URL(string: url ?? configuration["channel.eaddress.url"]!), base.scheme != nil else {
+            throw UsageError("channel.eaddress.url must be the delivery API's base URL, e.g. http://127.0.0.1:8090")
+        }
+        let token = configuration["channel.eaddress.token"]!
+        let connector = EAddressConnector(baseURL: base, sender: configuration["channel.eaddress.sender"]!, token: token.isEmpty ? nil : token)
+        let ladder: RetryLadder
+        do { ladder = try RetryLadder(parsing: configuration["channel.retry.ladder"]!) } catch { throw UsageError(error.description) }
+        let settings = ChannelWorkerService.Settings(ladder: ladder, confirmEvery: .seconds(5),
+                                                     confirmTimeout: .seconds(try configuration.integer("channel.confirm.timeout.seconds")))
+        return ChannelWorkerService(connector: connector, client: client, instance: configuration["hub.instance"]!, settings: settings,
+                                    metrics: metrics, readiness: readiness, logger: context.logger, hubVersion: VersionCommand.hubVersion,
+                                    crashes: try configuration.crashJournal())
+    }
+}
+
+/// The mailbox emulator as a hub service, so `hub up` can run it beside the worker on a local hub.
+struct SandboxService: HubService {
+    let name = "eaddress-sandbox"
+    let mailbox: EAddressMailbox
+    func run(shutdown: ShutdownSignal) async throws {
+        await shutdown.wait()
+        let mailbox = self.mailbox
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            Thread { mailbox.stop(); continuation.resume() }.start()
+        }
+    }
+}
