@@ -21,15 +21,58 @@ import Topics
 /// receipt carrying the notice, from which the fan-out falls back to the next
 /// channel. Accepted notices are confirmed by asking the gateway until
 /// `confirmTimeout`, then reported `temporary-failure` (`unconfirmed`).
+/// Sends wait for the gateway's rate limit (a token bucket); after repeated
+/// temporary failures the circuit opens and notices go to the retry ladder
+/// without calling the gateway until a trial call succeeds. A worker has one
+/// call in flight per stage (input and retry).
 public final class ChannelWorkerService: HubService {
     public struct Settings: Sendable {
         public var ladder: RetryLadder
         public var confirmEvery: Duration
         public var confirmTimeout: Duration
-        public init(ladder: RetryLadder = .standard, confirmEvery: Duration = .seconds(5), confirmTimeout: Duration = .seconds(3600)) {
+        /// Sends per second to the gateway (token bucket); nil is unlimited.
+        public var ratePerSecond: Double?
+        /// Temporary failures in a row that open the circuit, and for how long it stays open.
+        public var circuitFailures: Int
+        public var circuitOpenSeconds: Double
+        public init(ladder: RetryLadder = .standard, confirmEvery: Duration = .seconds(5), confirmTimeout: Duration = .seconds(3600),
+                    ratePerSecond: Double? = nil, circuitFailures: Int = 5, circuitOpenSeconds: Double = 30) {
             self.ladder = ladder
             self.confirmEvery = confirmEvery
             self.confirmTimeout = confirmTimeout
+            self.ratePerSecond = ratePerSecond
+            self.circuitFailures = circuitFailures
+            self.circuitOpenSeconds = circuitOpenSeconds
+        }
+    }
+
+    /// The gateway's rate limit and circuit, shared by the input and retry stages.
+    final class GatewayGuard: Sendable {
+        let bucket: Mutex<TokenBucket?>
+        let breaker: Mutex<CircuitBreaker>
+        init(_ settings: Settings) {
+            bucket = Mutex(settings.ratePerSecond.map { TokenBucket(ratePerSecond: $0) })
+            breaker = Mutex(CircuitBreaker(failureThreshold: settings.circuitFailures, openFor: settings.circuitOpenSeconds))
+        }
+
+        /// Waits for the rate limit; throws a retriable failure while the circuit is open.
+        func admit(channel: NotifyChannel, metrics: MetricsRegistry) async throws {
+            guard breaker.withLock({ $0.allows(at: Date()) }) else {
+                metrics.increment("hub_channel_circuit_rejections_total", labels: ["channel": channel.rawValue],
+                                  help: "Sends not attempted because the gateway's circuit was open.")
+                throw RecordFailure(.retriable, code: "circuit_open", message: "the gateway failed repeatedly; not called for a while", stage: "send")
+            }
+            let wait = bucket.withLock { $0?.take(at: Date()) ?? 0 }
+            if wait > 0 { try await Task.sleep(for: .milliseconds(Int(wait * 1000))) }
+        }
+
+        func record(_ outcome: GatewayOutcome, channel: NotifyChannel, metrics: MetricsRegistry) {
+            let state = breaker.withLock { breaker -> CircuitBreaker.State in
+                breaker.record(success: !outcome.isTemporary, at: Date())
+                return breaker.state
+            }
+            metrics.set("hub_channel_circuit_open", state == .closed ? 0 : 1, labels: ["channel": channel.rawValue],
+                        help: "1 while the gateway's circuit is open or half-open.")
         }
     }
 
@@ -84,6 +127,7 @@ public final class ChannelWorkerService: HubService {
         let receipts = try KafkaProducer(configuration: KafkaProducerConfiguration(client: client), logger: logger)
         let routing = FailureRouting(service: name, ladder: settings.ladder, hubVersion: hubVersion)
         let connector = self.connector, metrics = self.metrics, name = self.name
+        let gate = GatewayGuard(settings)
         let stage = HandlerStage(
             routing: routing, client: client, instance: instance, groupID: groupID, subscription: .topics([channel.topic]), crashes: crashes,
             metrics: metrics, readiness: readiness, logger: logger,
@@ -111,15 +155,19 @@ public final class ChannelWorkerService: HubService {
                 if let known = await connector.status(of: notice.notificationId) {
                     outcome = known
                 } else {
+                    try await gate.admit(channel: channel, metrics: metrics)
                     outcome = await connector.send(notice)
+                    gate.record(outcome, channel: channel, metrics: metrics)
                 }
             case .send:
+                try await gate.admit(channel: channel, metrics: metrics)
                 let sending = Self.receipt(.sending, for: notice, reason: nil, reference: nil)
                 _ = try await receipts.send(sending.record)
                 ledger.record(sending.value)
                 ledger.about.withLock { $0[notice.notificationId] = sending.value }
                 let start = ContinuousClock.now
                 outcome = await connector.send(notice)
+                gate.record(outcome, channel: channel, metrics: metrics)
                 metrics.set("hub_channel_gateway_seconds", (ContinuousClock.now - start).inSeconds, labels: ["channel": channel.rawValue],
                             help: "The latest gateway call's duration.")
             }

@@ -53,6 +53,7 @@ public final class EAddressMailbox: Sendable {
         var messages: [String: Message] = [:]
         var order: [String] = []
         var submissions: [String: Int] = [:]
+        var refused = 0
     }
 
     /// The mailbox's records, shared with the request handlers.
@@ -92,18 +93,26 @@ public final class EAddressMailbox: Sendable {
 
     /// Every message received once, in arrival order.
     public var messages: [Message] { state.withLock { state in state.order.compactMap { state.messages[$0] } } }
+    /// Submissions answered 503 (down, or the failure rate).
+    public var refused: Int { state.withLock { $0.refused } }
     /// Submissions received per message id, repeats included.
     public var submissions: [String: Int] { state.withLock { $0.submissions } }
 
     private static func submit(_ request: HTTPRequest, state: Store) async -> HTTPResponse {
         let settings = state.withLock { $0.settings }
         if settings.latency > .zero { try? await Task.sleep(for: settings.latency) }
-        if let down = settings.downUntil, Date() < down { return problem(503, "unavailable", "the mailbox service is down") }
+        if let down = settings.downUntil, Date() < down {
+            state.withLock { $0.refused += 1 }
+            return problem(503, "unavailable", "the mailbox service is down")
+        }
         guard let submission = try? JSONDecoder().decode(Submission.self, from: request.body),
               !submission.messageId.isEmpty, !submission.recipient.isEmpty, !submission.subject.isEmpty else {
             return problem(400, "invalid_message", "messageId, sender, recipient, subject and body are required")
         }
-        if settings.failureRate > 0, Double.random(in: 0 ..< 1) < settings.failureRate { return problem(503, "unavailable", "try again") }
+        if settings.failureRate > 0, Double.random(in: 0 ..< 1) < settings.failureRate {
+            state.withLock { $0.refused += 1 }
+            return problem(503, "unavailable", "try again")
+        }
         if settings.unknownRecipients.contains(submission.recipient) { return problem(404, "unknown_recipient", "the recipient has no activated e-address") }
         let (message, repeated) = state.withLock { state -> (Message, Bool) in
             state.submissions[submission.messageId, default: 0] += 1

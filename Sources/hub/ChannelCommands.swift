@@ -65,8 +65,12 @@ enum ChannelCommands {
         let connector = EAddressConnector(baseURL: base, sender: configuration["channel.eaddress.sender"]!, token: token.isEmpty ? nil : token)
         let ladder: RetryLadder
         do { ladder = try RetryLadder(parsing: configuration["channel.retry.ladder"]!) } catch { throw UsageError(error.description) }
+        let rate = try configuration.integer("channel.eaddress.rate")
         let settings = ChannelWorkerService.Settings(ladder: ladder, confirmEvery: .seconds(5),
-                                                     confirmTimeout: .seconds(try configuration.integer("channel.confirm.timeout.seconds")))
+                                                     confirmTimeout: .seconds(try configuration.integer("channel.confirm.timeout.seconds")),
+                                                     ratePerSecond: rate > 0 ? Double(rate) : nil,
+                                                     circuitFailures: try configuration.integer("channel.circuit.failures"),
+                                                     circuitOpenSeconds: Double(try configuration.integer("channel.circuit.open.seconds")))
         return ChannelWorkerService(connector: connector, client: client, instance: configuration["hub.instance"]!, settings: settings,
                                     metrics: metrics, readiness: readiness, logger: context.logger, hubVersion: VersionCommand.hubVersion,
                                     crashes: try configuration.crashJournal())

@@ -117,6 +117,40 @@ struct EAddressWorkerTests {
         #expect(Set(receipts.filter { $0.status == .delivered }.compactMap(\.notificationId)) == Set(sent.map(\.notificationId)))
     }
 
+    @Test("the rate limit holds, and an open circuit spares a mailbox that is down")
+    func rateLimitAndCircuit() async throws {
+        try await prepare()
+        let tag = "ER" + UUID().uuidString.prefix(6)
+        let mailbox = EAddressMailbox()
+        try mailbox.start()
+        defer { mailbox.stop() }
+        mailbox.update { $0.downUntil = .distantFuture }  // down until the worker has met it
+        let metrics = MetricsRegistry()
+        let worker = ChannelWorkerService(connector: EAddressConnector(baseURL: URL(string: mailbox.baseURL)!, sender: "HUB"), client: client,
+                                          instance: "er-\(tag)", groupID: "er-\(tag)",
+                                          settings: .init(ladder: try RetryLadder(parsing: "1s,2s,4s,8s"), confirmEvery: .milliseconds(300),
+                                                          ratePerSecond: 20, circuitFailures: 2, circuitOpenSeconds: 2),
+                                          metrics: metrics, readiness: nil, logger: logger, hubVersion: "test", crashes: nil)
+        let shutdown = ShutdownSignal()
+        let running = Task { try await worker.run(shutdown: shutdown) }
+        let sent = notices(60, tag: tag)
+        try await publish(sent)
+        try await waitUntil(seconds: 60) { mailbox.refused >= 2 }
+        try await Task.sleep(for: .seconds(3))
+        mailbox.update { $0.downUntil = nil }
+        _ = try await receipts(about: tag) { receipts in Set(receipts.filter { $0.status == .delivered }.compactMap(\.notificationId)).count >= 60 }
+        shutdown.trigger()
+        try await running.value
+
+        let mine = mailbox.messages.filter { $0.subject.contains(tag) }.sorted { $0.acceptedAt < $1.acceptedAt }
+        #expect(mine.count == 60)
+        // 60 sends at 20/s with a burst of 2: the accepted ones span at least about 2.9 s.
+        if let first = mine.first, let last = mine.last { #expect(last.acceptedAt.timeIntervalSince(first.acceptedAt) >= 2.5) }
+        // Without the circuit every notice would have hit the down mailbox at least once (60+); with it, a handful of trials.
+        #expect(mailbox.refused < 20, "calls refused while down: \(mailbox.refused)")
+        #expect((metrics.value("hub_channel_circuit_rejections_total", labels: ["channel": "eaddress"]) ?? 0) > 0)
+    }
+
     @Test("an unknown recipient is a permanent failure carrying the notice, for the fan-out to fall back")
     func permanentFailure() async throws {
         try await prepare()
