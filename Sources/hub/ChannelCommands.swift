@@ -2,6 +2,7 @@ import ChannelDelivery
 import ChannelWorker
 import DeadLetters
 import EAddressConnector
+import EmailConnector
 import Foundation
 import HubLogging
 import HubRuntime
@@ -34,25 +35,56 @@ enum ChannelCommands {
     }
 
     static let channelHelp = """
-    Usage: hub channel run eaddress [--http-port P]
-    Runs the e-address channel worker: notify.eaddress -> the delivery API at channel.eaddress.url -> notify.receipts.
+    Usage: hub channel run eaddress|email [--http-port P]
+    Runs a channel worker: notify.eaddress -> the delivery API at channel.eaddress.url, or
+    notify.email -> the SMTP relay at channel.email.url; every step on notify.receipts.
     """
 
     static func channel(_ words: [String]) async throws {
         let arguments = try Arguments(words, valued: ["config", "http-port"], switches: [])
-        guard !arguments.has("help"), arguments.positionals.count == 2, arguments.positionals[0] == "run", arguments.positionals[1] == "eaddress" else {
+        guard !arguments.has("help"), arguments.positionals.count == 2, arguments.positionals[0] == "run",
+              ["eaddress", "email"].contains(arguments.positionals[1]) else {
             print(channelHelp); return
         }
         let context = try HubContext(arguments: arguments)
         let metrics = MetricsRegistry(), readiness = Readiness()
-        var services: [any HubService] = [try makeEAddressWorker(client: try context.requireKafka(), context: context, url: nil,
-                                                                 metrics: metrics, readiness: readiness)]
+        let client = try context.requireKafka()
+        var services: [any HubService] = [arguments.positionals[1] == "email"
+            ? try makeEmailWorker(client: client, context: context, metrics: metrics, readiness: readiness)
+            : try makeEAddressWorker(client: client, context: context, url: nil, metrics: metrics, readiness: readiness)]
         if let port = arguments.value("http-port").flatMap(Int.init) {
             let ops = OpsHTTPService(host: context.configuration["http.host"]!, port: port, metrics: metrics, readiness: readiness)
             try ops.bind()
             services.insert(ops, at: 0)
         }
         try await ServiceGroup(services: services, logger: context.logger).run()
+    }
+
+    static func makeEmailWorker(client: KafkaClientProperties, context: HubContext, metrics: MetricsRegistry,
+                                readiness: Readiness) throws -> ChannelWorkerService {
+        let configuration = context.configuration
+        var smtp = SMTPConnector.Settings(url: configuration["channel.email.url"]!, from: configuration["channel.email.from"]!)
+        let user = configuration["channel.email.user"]!, caFile = configuration["channel.email.ca.file"]!
+        smtp.user = user.isEmpty ? nil : user
+        smtp.password = configuration["channel.email.password"]
+        smtp.requireTLS = configuration["channel.email.require.tls"] == "true"
+        smtp.caFile = caFile.isEmpty ? nil : caFile
+        return ChannelWorkerService(connector: SMTPConnector(settings: smtp), client: client, instance: configuration["hub.instance"]!,
+                                    settings: try workerSettings(configuration, rateKey: "channel.email.rate"), metrics: metrics,
+                                    readiness: readiness, logger: context.logger, hubVersion: VersionCommand.hubVersion,
+                                    crashes: try configuration.crashJournal())
+    }
+
+    /// The settings every channel worker shares, with its own rate limit.
+    static func workerSettings(_ configuration: HubConfiguration, rateKey: String) throws -> ChannelWorkerService.Settings {
+        let ladder: RetryLadder
+        do { ladder = try RetryLadder(parsing: configuration["channel.retry.ladder"]!) } catch { throw UsageError(error.description) }
+        let rate = try configuration.integer(rateKey)
+        return ChannelWorkerService.Settings(ladder: ladder, confirmEvery: .seconds(5),
+                                             confirmTimeout: .seconds(try configuration.integer("channel.confirm.timeout.seconds")),
+                                             ratePerSecond: rate > 0 ? Double(rate) : nil,
+                                             circuitFailures: try configuration.integer("channel.circuit.failures"),
+                                             circuitOpenSeconds: Double(try configuration.integer("channel.circuit.open.seconds")))
     }
 
     static func makeEAddressWorker(client: KafkaClientProperties, context: HubContext, url: String?, metrics: MetricsRegistry,
@@ -63,14 +95,7 @@ enum ChannelCommands {
         }
         let token = configuration["channel.eaddress.token"]!
         let connector = EAddressConnector(baseURL: base, sender: configuration["channel.eaddress.sender"]!, token: token.isEmpty ? nil : token)
-        let ladder: RetryLadder
-        do { ladder = try RetryLadder(parsing: configuration["channel.retry.ladder"]!) } catch { throw UsageError(error.description) }
-        let rate = try configuration.integer("channel.eaddress.rate")
-        let settings = ChannelWorkerService.Settings(ladder: ladder, confirmEvery: .seconds(5),
-                                                     confirmTimeout: .seconds(try configuration.integer("channel.confirm.timeout.seconds")),
-                                                     ratePerSecond: rate > 0 ? Double(rate) : nil,
-                                                     circuitFailures: try configuration.integer("channel.circuit.failures"),
-                                                     circuitOpenSeconds: Double(try configuration.integer("channel.circuit.open.seconds")))
+        let settings = try workerSettings(configuration, rateKey: "channel.eaddress.rate")
         return ChannelWorkerService(connector: connector, client: client, instance: configuration["hub.instance"]!, settings: settings,
                                     metrics: metrics, readiness: readiness, logger: context.logger, hubVersion: VersionCommand.hubVersion,
                                     crashes: try configuration.crashJournal())

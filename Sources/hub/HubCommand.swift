@@ -74,7 +74,8 @@ enum Usage {
                               notification templates
       notify run|show ID|case AGENCY/CASE
                               run the notification fan-out alone; what became of a notice or a case's notices
-      channel run eaddress    run the e-address channel worker (notify.eaddress -> delivery API -> notify.receipts)
+      channel run eaddress|email
+                              run a channel worker (notify.eaddress -> delivery API, notify.email -> SMTP relay)
       sandbox eaddress        the e-address delivery API emulator, for tests and integrators
       dlq list|show|stats|replay|purge
                               dead letters and quarantine: what failed and why, replay, set aside

@@ -1,0 +1,229 @@
+import BrokerTestSupport
+import ChannelDelivery
+import ChannelWorker
+import EmailConnector
+import Foundation
+import HubLogging
+import HubRuntime
+import Kafka
+import LocalBroker
+import Testing
+import Topics
+
+/// A real SMTP server (aiosmtpd, from PyPI, installed by the bootstrap) writing what it receives to a maildir.
+final class SMTPServer: @unchecked Sendable {
+    let port: Int
+    let maildir: String
+    private let process: Process
+
+    /// `sizeLimit`: messages larger than this many bytes are refused (552). `secured`: STARTTLS
+    /// and AUTH required (`Tests/EmailTests/smtp_relay.py`), with this certificate, key, user and password.
+    init(sizeLimit: Int? = nil, secured: (cert: String, key: String, user: String, password: String)? = nil) throws {
+        port = Int.random(in: 20_000 ..< 40_000)
+        maildir = NSTemporaryDirectory() + "/maildir-\(UUID().uuidString.prefix(8))"
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        if let secured {
+            process.arguments = [packageRoot.appendingPathComponent("Tests/EmailTests/smtp_relay.py").path, String(port), maildir,
+                                 secured.cert, secured.key, secured.user, secured.password]
+        } else {
+            process.arguments = ["-m", "aiosmtpd", "-n", "-l", "127.0.0.1:\(port)"] + (sizeLimit.map { ["--size", String($0)] } ?? [])
+                + ["-c", "aiosmtpd.handlers.Mailbox", maildir]
+        }
+        var environment = ProcessInfo.processInfo.environment
+        environment["PYTHONPATH"] = packageRoot.appendingPathComponent(".tools/python").path
+        process.environment = environment
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+    }
+
+    func waitUntilListening() async throws {
+        try await waitUntil(seconds: 20) { [port] in
+            let socket = Darwin_socket()
+            defer { close(socket) }
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = in_port_t(UInt16(port).bigEndian)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            return withUnsafePointer(to: &address) { pointer in
+                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+            }
+        }
+    }
+
+    func stop() { process.terminate() }
+
+    /// Every delivered message, as (headers unfolded and decoded, body decoded).
+    var messages: [(headers: [String: String], body: String)] {
+        let directory = maildir + "/new"
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        return files.compactMap { try? String(contentsOfFile: directory + "/" + $0, encoding: .utf8) }.map(Self.parse)
+    }
+
+    static func parse(_ raw: String) -> (headers: [String: String], body: String) {
+        let text = raw.replacingOccurrences(of: "\r\n", with: "\n")
+        let parts = text.components(separatedBy: "\n\n")
+        var headers: [String: String] = [:]
+        var last: String?
+        for line in parts[0].split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.hasPrefix(" ") || line.hasPrefix("\t"), let last {
+                headers[last, default: ""] += line.trimmingCharacters(in: .whitespaces)
+            } else if let colon = line.firstIndex(of: ":") {
+                let name = String(line[..<colon]).lowercased()
+                headers[name] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+                last = name
+            }
+        }
+        for (name, value) in headers { headers[name] = decodeWords(value) }
+        let bodyText = parts.dropFirst().joined(separator: "\n\n").replacingOccurrences(of: "\n", with: "")
+        let body = Data(base64Encoded: bodyText).map { String(decoding: $0, as: UTF8.self) } ?? bodyText
+        return (headers, body)
+    }
+
+    static func decodeWords(_ value: String) -> String {
+        guard value.contains("=?UTF-8?B?") else { return value }
+        return value.components(separatedBy: "?==?UTF-8?B?").joined(separator: "?= =?UTF-8?B?").split(separator: " ").map { word -> String in
+            guard word.hasPrefix("=?UTF-8?B?"), word.hasSuffix("?=") else { return String(word) }
+            let encoded = word.dropFirst(10).dropLast(2)
+            return Data(base64Encoded: String(encoded)).map { String(decoding: $0, as: UTF8.self) } ?? String(word)
+        }.joined()
+    }
+}
+
+private func Darwin_socket() -> Int32 { socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0) }
+
+@Suite("E-mail through a real SMTP server", .serialized)
+struct SMTPConnectorTests {
+    let client = KafkaClientProperties(bootstrapServers: LocalBroker.testBootstrap)
+    let logger = Logger(component: "test", threshold: .warning)
+
+    func notice(_ index: Int, tag: String, to: String = "anna.berzina@example.lv") -> Notice {
+        let request = NotificationRequest(requestId: UUID(), clientKey: "c:" + String(repeating: "b", count: 32), representativeKey: nil, agency: "VSAA",
+                                          caseId: "\(tag)-\(index)", serviceId: "VSAA-PENS", status: .accepted, step: nil, messageClass: .informational,
+                                          occurredAt: Date(), link: nil)
+        return Notice(notificationId: UUID(), channel: .email, recipientKey: request.clientKey, role: .client, to: [to], messageClass: .informational,
+                      carriesContent: true, language: "lv", templateId: "*/accepted/email/lv",
+                      subject: "Vecuma pensijas piešķiršana: lieta \(tag)-\(index) — ļoti garš temats ar garumzīmēm āčēģīķļņšūž",
+                      body: "Labdien!\n\nJūsu pieteikums “Vecuma pensijas piešķiršana” (lieta \(tag)-\(index)) ir pieņemts izskatīšanai.\n\nAr cieņu,\nVSAA",
+                      request: request, createdAt: Date())
+    }
+
+    @Test("a Latvian subject and body arrive intact, with the Message-ID of the notification")
+    func direct() async throws {
+        let server = try SMTPServer()
+        defer { server.stop() }
+        try await server.waitUntilListening()
+        let connector = SMTPConnector(settings: .init(url: "smtp://127.0.0.1:\(server.port)", from: "pazinojumi@hub.gov.lv"))
+        let sent = notice(1, tag: "D")
+        let outcome = await connector.send(sent)
+        guard case .delivered(let reference, _) = outcome else { Issue.record("expected delivery, got \(outcome)"); return }
+        #expect(reference == "<\(sent.notificationId.uuidString.lowercased())@hub.gov.lv>")
+        try await waitUntil(seconds: 10) { !server.messages.isEmpty }
+        let message = try #require(server.messages.first)
+        #expect(message.headers["subject"] == sent.subject)
+        #expect(message.body == sent.body)
+        #expect(message.headers["message-id"] == reference)
+        #expect(message.headers["to"] == "anna.berzina@example.lv" && message.headers["from"] == "pazinojumi@hub.gov.lv")
+        #expect(message.headers["content-type"] == "text/plain; charset=UTF-8")
+    }
+
+    @Test("no server: temporary; a message the server refuses (552, too large): permanent")
+    func failures() async throws {
+        let nobody = SMTPConnector(settings: .init(url: "smtp://127.0.0.1:9", from: "a@hub.gov.lv"))
+        #expect(await nobody.send(notice(1, tag: "F")).isTemporary)
+        let server = try SMTPServer(sizeLimit: 200)
+        defer { server.stop() }
+        try await server.waitUntilListening()
+        let connector = SMTPConnector(settings: .init(url: "smtp://127.0.0.1:\(server.port)", from: "a@hub.gov.lv"))
+        let outcome = await connector.send(notice(2, tag: "F"))
+        if case .permanent(let code, _) = outcome { #expect(code.hasPrefix("smtp_5")) } else { Issue.record("expected a refusal, got \(outcome)") }
+    }
+
+    @Test("STARTTLS and AUTH required by the relay: the right password delivers, a wrong one is refused")
+    func startTLSAndAuth() async throws {
+        let directory = NSTemporaryDirectory() + "/smtp-tls-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let openssl = Process()
+        openssl.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        openssl.arguments = ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", directory + "/key.pem", "-out", directory + "/cert.pem",
+                             "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"]
+        openssl.standardOutput = FileHandle.nullDevice
+        openssl.standardError = FileHandle.nullDevice
+        try openssl.run()
+        try await waitUntil(seconds: 30) { !openssl.isRunning }
+        let server = try SMTPServer(secured: (directory + "/cert.pem", directory + "/key.pem", "hub", "s3cret"))
+        defer { server.stop() }
+        try await server.waitUntilListening()
+        var settings = SMTPConnector.Settings(url: "smtp://127.0.0.1:\(server.port)", from: "pazinojumi@hub.gov.lv")
+        settings.caFile = directory + "/cert.pem"
+        settings.requireTLS = true
+        settings.user = "hub"
+        settings.password = "s3cret"
+        settings.timeoutSeconds = 10
+        let sent = notice(1, tag: "TLS")
+        let outcome = await SMTPConnector(settings: settings).send(sent)
+        guard case .delivered = outcome else { Issue.record("expected delivery, got \(outcome)"); return }
+        try await waitUntil(seconds: 10) { !server.messages.isEmpty }
+        #expect(server.messages.first?.headers["subject"] == sent.subject)
+        settings.password = "wrong"
+        let refused = await SMTPConnector(settings: settings).send(notice(2, tag: "TLS"))
+        if case .permanent(let code, _) = refused { #expect(code == "smtp_auth" || code.hasPrefix("smtp_5")) } else { Issue.record("expected a refusal, got \(refused)") }
+        #expect(server.messages.count == 1)
+    }
+
+    @Test("through the worker on the real broker: each notice once, receipts sending then delivered")
+    func worker() async throws {
+        let server = try SMTPServer()
+        defer { server.stop() }
+        try await server.waitUntilListening()
+        let admin = try KafkaAdmin(client: client, logger: logger)
+        _ = try await admin.createTopics([HubTopics.notifyEmail, HubTopics.notifyReceipts, HubTopics.hubDeadLetter]
+            .map { KafkaTopicSpecification(name: $0.name, partitions: Int32($0.partitions)) })
+        await admin.close()
+        let tag = "EM" + UUID().uuidString.prefix(6)
+        let worker = ChannelWorkerService(connector: SMTPConnector(settings: .init(url: "smtp://127.0.0.1:\(server.port)", from: "a@hub.gov.lv")),
+                                          client: client, instance: "em-\(tag)", groupID: "em-\(tag)", settings: .init(ladder: .none),
+                                          metrics: MetricsRegistry(), readiness: nil, logger: logger, hubVersion: "test", crashes: nil)
+        let shutdown = ShutdownSignal()
+        let running = Task { try await worker.run(shutdown: shutdown) }
+        let sent = (0 ..< 10).map { notice($0, tag: tag) }
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: client), logger: logger)
+        _ = try await producer.sendAll(try sent.map {
+            KafkaProducerRecord(topic: HubTopics.notifyEmail.name, key: Array($0.recipientKey.utf8), value: Array(try RecordJSON.encode($0)))
+        })
+        await producer.close()
+        let receipts = try await readUntil(HubTopics.notifyReceipts.name, client: client,
+                                           keep: { record in Self.receipt(record)?.caseId.hasPrefix("\(tag)-") == true },
+                                           until: { $0.compactMap(Self.receipt).filter { $0.status == .delivered }.count >= 10 }).compactMap(Self.receipt)
+        shutdown.trigger()
+        try await running.value
+        let mine = server.messages.filter { $0.body.contains(tag) }
+        #expect(mine.count == 10)
+        #expect(Set(mine.compactMap { $0.headers["message-id"] }) == Set(sent.map { "<\($0.notificationId.uuidString.lowercased())@hub.gov.lv>" }))
+        for notice in sent {
+            #expect(receipts.filter { $0.notificationId == notice.notificationId }.map(\.status) == [.sending, .delivered])
+        }
+    }
+
+    static func receipt(_ record: KafkaConsumerRecord) -> NotificationReceipt? {
+        record.value.flatMap { try? RecordJSON.decode(NotificationReceipt.self, from: Data($0)) }
+    }
+}
+
+@Suite("E-mail message rendering")
+struct MailMessageTests {
+    @Test("ASCII subjects stay; UTF-8 ones become encoded words that decode back; the body is base64 in short lines")
+    func rendering() {
+        let id = UUID()
+        let ascii = MailMessage(from: "a@x.lv", to: "b@x.lv", subject: "Case 1", body: "Hello", notificationId: id, domain: "hub.gov.lv")
+        #expect(ascii.rendered.contains("\r\nSubject: Case 1\r\n"))
+        #expect(ascii.rendered.contains("Message-ID: <\(id.uuidString.lowercased())@hub.gov.lv>"))
+        let subject = String(repeating: "Ūdens pievads ", count: 8)
+        let latvian = MailMessage(from: "a@x.lv", to: "b@x.lv", subject: subject, body: String(repeating: "ā", count: 200), notificationId: id, domain: "x")
+        let parsed = SMTPServer.parse(latvian.rendered)
+        #expect(parsed.headers["subject"] == subject)
+        #expect(parsed.body == String(repeating: "ā", count: 200))
+        #expect(latvian.rendered.components(separatedBy: "\r\n").allSatisfy { $0.utf8.count <= 78 })
+    }
+}
