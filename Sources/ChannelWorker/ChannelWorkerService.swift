@@ -124,7 +124,10 @@ public final class ChannelWorkerService: HubService {
             if receipt.status == .sending, let id = receipt.notificationId { ledger.about.withLock { $0[id] = receipt } }
         }
         logger.info("ledger loaded", ["outstanding": String(ledger.outstanding.count)])
-        let receipts = try KafkaProducer(configuration: KafkaProducerConfiguration(client: client), logger: logger)
+        // `sending` receipts are awaited one by one before each gateway call: no batching delay.
+        var receiptsConfiguration = KafkaProducerConfiguration(client: client)
+        receiptsConfiguration.lingerMilliseconds = 0
+        let receipts = try KafkaProducer(configuration: receiptsConfiguration, logger: logger)
         let routing = FailureRouting(service: name, ladder: settings.ladder, hubVersion: hubVersion)
         let connector = self.connector, metrics = self.metrics, name = self.name
         let gate = GatewayGuard(settings)
