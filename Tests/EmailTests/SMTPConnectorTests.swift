@@ -19,7 +19,7 @@ final class SMTPServer: @unchecked Sendable {
     /// `sizeLimit`: messages larger than this many bytes are refused (552). `secured`: STARTTLS
     /// and AUTH required (`Tests/EmailTests/smtp_relay.py`), with this certificate, key, user and password.
     init(sizeLimit: Int? = nil, secured: (cert: String, key: String, user: String, password: String)? = nil) throws {
-        port = Int.random(in: 20_000 ..< 40_000)
+        port = try LocalBroker.freePort()
         maildir = NSTemporaryDirectory() + "/maildir-\(UUID().uuidString.prefix(8))"
         process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
@@ -34,12 +34,14 @@ final class SMTPServer: @unchecked Sendable {
         environment["PYTHONPATH"] = packageRoot.appendingPathComponent(".tools/python").path
         process.environment = environment
         process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
+        let log = NSTemporaryDirectory() + "/aiosmtpd-\(port).log"
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
+        process.standardError = FileHandle(forWritingAtPath: log)
         try process.run()
     }
 
     func waitUntilListening() async throws {
-        try await waitUntil(seconds: 20) { [port] in
+        try await waitUntil(seconds: 60) { [port] in
             let socket = Darwin_socket()
             defer { close(socket) }
             var address = sockaddr_in()
