@@ -42,17 +42,13 @@ public final class CompactedTable: Sendable {
         }
     }
 
-    private func following(until stop: ShutdownSignal) async throws {        let admin = try KafkaAdmin(client: client, logger: logger)
-        let partitions = try await admin.partitions(of: [topic])
-        await admin.close()
-        guard !partitions.isEmpty else { throw TableError(topic: topic, reason: "the topic does not exist: run 'hub topics apply'") }
-        var configuration = KafkaConsumerConfiguration(client: client, groupID: "hub-table")
-        configuration.enableAutoCommit = false
-        let consumer = try KafkaConsumer(configuration: configuration, subscription: .partitionsFromStart(partitions), logger: logger)
+    private func following(until stop: ShutdownSignal) async throws {
+        guard let (consumer, ends) = try await TopicSnapshot.fromStart(topics: [topic], client: client, logger: logger, groupID: "hub-table") else {
+            throw TableError(topic: topic, reason: "the topic does not exist: run 'hub topics apply'")
+        }
         let watcher = Task { await stop.wait(); consumer.stopFetching() }
         defer { watcher.cancel() }
-        let watermarks = try await consumer.watermarks(partitions)
-        var pending = Set(partitions.filter { watermarks[$0].map { $0.high > $0.low } ?? false })
+        var pending = Set(ends.keys)
         if pending.isEmpty { ready.trigger() }
         while !stop.isTriggered {
             let batch = await consumer.nextBatch(max: 5_000, timeout: .milliseconds(200))
@@ -62,7 +58,7 @@ public final class CompactedTable: Sendable {
                     continue
                 }
                 apply(key, record.value)
-                if let end = watermarks[record.topicPartition]?.high, record.offset + 1 >= end { pending.remove(record.topicPartition) }
+                if let end = ends[record.topicPartition], record.offset + 1 >= end { pending.remove(record.topicPartition) }
             }
             if !pending.isEmpty, batch.isEmpty {
                 let lag = consumer.lag()

@@ -21,20 +21,12 @@ public enum TopicSnapshot {
     /// start to the end they had when reading began, in order per partition.
     public static func read(topics: [String], client: KafkaClientProperties, logger: Logger, timeout: Duration = .seconds(60),
                             visit: (KafkaConsumerRecord) throws -> Void) async throws {
-        let admin = try KafkaAdmin(client: client, logger: logger)
-        let partitions = try await admin.partitions(of: topics)
-        await admin.close()
-        guard !partitions.isEmpty else { return }
-        // Assigned, not subscribed: no group to join (seconds on some brokers), nothing to commit.
-        var configuration = KafkaConsumerConfiguration(client: client, groupID: "hub-snapshot")
-        configuration.enableAutoCommit = false
-        configuration.bufferCapacity = 50_000
-        configuration.client["max.partition.fetch.bytes"] = "8388608"
-        let consumer = try KafkaConsumer(configuration: configuration, subscription: .partitionsFromStart(partitions), logger: logger)
+        guard let (consumer, ends) = try await fromStart(topics: topics, client: client, logger: logger, groupID: "hub-snapshot", tune: { configuration in
+            configuration.bufferCapacity = 50_000
+            configuration.client["max.partition.fetch.bytes"] = "8388608"
+        }) else { return }
         defer { Task { await consumer.close() } }
-        // Empty partitions are read already; the others until no record is left behind their end.
-        let watermarks = try await consumer.watermarks(partitions)
-        let toRead = partitions.filter { watermarks[$0].map { $0.high > $0.low } ?? true }
+        let toRead = Array(ends.keys)
         let deadline = ContinuousClock.now + timeout
         while !toRead.isEmpty, ContinuousClock.now < deadline {
             let batch = await consumer.nextBatch(max: 10_000, timeout: .milliseconds(100))
@@ -46,6 +38,32 @@ public enum TopicSnapshot {
         }
         if toRead.isEmpty { return }
         throw SnapshotError(topic: topics.joined(separator: ","))
+    }
+}
+
+extension TopicSnapshot {
+    /// A consumer assigned to every partition of `topics` from its start (no
+    /// group to join, seconds on some brokers; nothing to commit), and the end
+    /// offset of each partition that holds records as reading begins (empty
+    /// ones are read already). Nil when none of the topics exists.
+    static func fromStart(topics: [String], client: KafkaClientProperties, logger: Logger, groupID: String,
+                          tune: (inout KafkaConsumerConfiguration) -> Void = { _ in }) async throws
+        -> (consumer: KafkaConsumer, ends: [KafkaTopicPartition: Int64])? {
+        let admin = try KafkaAdmin(client: client, logger: logger)
+        let partitions = try await admin.partitions(of: topics)
+        await admin.close()
+        guard !partitions.isEmpty else { return nil }
+        var configuration = KafkaConsumerConfiguration(client: client, groupID: groupID)
+        configuration.enableAutoCommit = false
+        tune(&configuration)
+        let consumer = try KafkaConsumer(configuration: configuration, subscription: .partitionsFromStart(partitions), logger: logger)
+        let watermarks = try await consumer.watermarks(partitions)
+        var ends: [KafkaTopicPartition: Int64] = [:]
+        for partition in partitions {
+            guard let marks = watermarks[partition] else { ends[partition] = Int64.max; continue }  // unknown: read until caught up
+            if marks.high > marks.low { ends[partition] = marks.high }
+        }
+        return (consumer, ends)
     }
 }
 

@@ -52,8 +52,22 @@ public final class StatusIngestService: HubService {
             registry.set("hub_status_cases", Double(counts.open), labels: ["state": "open"], help: help)
             registry.set("hub_status_cases", Double(counts.closed), labels: ["state": "closed"], help: help)
         }
-        let follower = Task { await Self.followCatalogue(client: client, logger: logger, processor: processor, shutdown: shutdown) }
-        defer { follower.cancel() }
+        // Catalogue changes published while the service runs; from the start (the catalogue is small, an
+        // upsert idempotent), so no change made after the table load below can slip by.
+        let catalogue = CompactedTable(topic: HubTopics.catalogueServices.name, client: client, logger: logger) { _, value in
+            guard let value, let definition = try? JSONDecoder().decode(ServiceDefinition.self, from: Data(value)) else { return }
+            processor.upsertService(definition)
+        }
+        let stopFollowing = ShutdownSignal()
+        let follower = Task {
+            do { try await catalogue.follow(until: stopFollowing) } catch {
+                logger.warning("cannot follow the catalogue; changes apply after a restart", ["error": String(describing: error)])
+            }
+        }
+        defer {
+            stopFollowing.trigger()
+            follower.cancel()
+        }
         let stage = TransactionalStage(
             name: name, client: client, groupID: groupID, transactionalID: "\(instance)-status-ingest",
             subscription: .pattern(HubTopics.statusEvents.subscriptionPattern(agencies: agencies)), metrics: metrics, readiness: readiness,
@@ -78,32 +92,5 @@ public final class StatusIngestService: HubService {
     static func loadCatalogue(client: KafkaClientProperties, logger: Logger) async throws -> ServiceCatalogue {
         let values = try await TopicSnapshot.latestByKey(topic: HubTopics.catalogueServices.name, client: client, logger: logger)
         return ServiceCatalogue(values.values.compactMap { try? JSONDecoder().decode(ServiceDefinition.self, from: Data($0)) })
-    }
-
-    /// Applies catalogue changes published while the service runs.
-    static func followCatalogue(client: KafkaClientProperties, logger: Logger, processor: IngestProcessor, shutdown: ShutdownSignal) async {
-        // From the start, by assignment: the catalogue is small, an upsert is
-        // idempotent, and no change made after the table load can slip by.
-        var configuration = KafkaConsumerConfiguration(client: client, groupID: "hub-catalogue-follow")
-        configuration.enableAutoCommit = false
-        guard let admin = try? KafkaAdmin(client: client, logger: logger) else { return }
-        let partitions = (try? await admin.partitions(of: [HubTopics.catalogueServices.name])) ?? []
-        await admin.close()
-        guard !partitions.isEmpty, let consumer = try? KafkaConsumer(configuration: configuration, subscription: .partitionsFromStart(partitions),
-                                                                     logger: logger) else {
-            logger.warning("cannot follow the catalogue; changes apply after a restart")
-            return
-        }
-        while !shutdown.isTriggered && !Task.isCancelled {
-            for record in await consumer.nextBatch(max: 100, timeout: .seconds(1)) {
-                guard let value = record.value, let definition = try? JSONDecoder().decode(ServiceDefinition.self, from: Data(value)) else {
-                    logger.warning("unreadable catalogue record skipped", ["offset": String(record.offset)])
-                    continue
-                }
-                processor.upsertService(definition)
-                logger.debug("catalogue updated", ["service": definition.serviceId])
-            }
-        }
-        await consumer.close()
     }
 }
