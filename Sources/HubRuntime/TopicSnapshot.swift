@@ -50,7 +50,13 @@ extension TopicSnapshot {
                           tune: (inout KafkaConsumerConfiguration) -> Void = { _ in }) async throws
         -> (consumer: KafkaConsumer, ends: [KafkaTopicPartition: Int64])? {
         let admin = try KafkaAdmin(client: client, logger: logger)
-        let partitions = try await admin.partitions(of: topics)
+        // Metadata can lag a moment behind a topic just created or written: ask again
+        // for up to 3 s before reading a topic as missing.
+        var partitions = try await admin.partitions(of: topics)
+        for _ in 0 ..< 15 where Set(partitions.map(\.topic)).count < Set(topics).count {
+            try await Task.sleep(for: .milliseconds(200))
+            partitions = try await admin.partitions(of: topics)
+        }
         await admin.close()
         guard !partitions.isEmpty else { return nil }
         var configuration = KafkaConsumerConfiguration(client: client, groupID: groupID)
