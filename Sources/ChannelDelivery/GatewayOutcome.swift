@@ -25,6 +25,39 @@ public protocol ChannelConnector: Sendable {
     func status(of notificationId: UUID) async -> GatewayOutcome?
     /// Whether `status(of:)` answers: then a send interrupted by a crash is checked, not repeated.
     var canConfirm: Bool { get }
+    /// Whether the gateway reports outcomes later by calling the hub back (`DeliveryReport`, SMS delivery reports).
+    var confirmsByCallback: Bool { get }
+}
+
+extension ChannelConnector {
+    public var confirmsByCallback: Bool { false }
+}
+
+/// A gateway's call-back about an earlier send: an SMS delivery report.
+public struct DeliveryReport: Sendable, Hashable {
+    public enum Outcome: Sendable, Hashable {
+        /// On the handset (or in the mailbox).
+        case delivered
+        /// Will not be delivered: expired, rejected, unknown subscriber.
+        case failed(code: String)
+        /// The operator took it; the final word comes later.
+        case accepted
+        /// Queued along the way: nothing to record.
+        case pending
+    }
+
+    public var notificationId: UUID
+    public var outcome: Outcome
+    /// The gateway's (or operator's) own id of the message.
+    public var reference: String?
+    public var at: Date
+
+    public init(notificationId: UUID, outcome: Outcome, reference: String?, at: Date) {
+        self.notificationId = notificationId
+        self.outcome = outcome
+        self.reference = reference
+        self.at = at
+    }
 }
 
 /// Whether to send a notice, given what `notify.receipts` says about it.

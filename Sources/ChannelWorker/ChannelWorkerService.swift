@@ -23,8 +23,12 @@ import Topics
 /// `confirmTimeout`, then reported `temporary-failure` (`unconfirmed`).
 /// Sends wait for the gateway's rate limit (a token bucket); after repeated
 /// temporary failures the circuit opens and notices go to the retry ladder
-/// without calling the gateway until a trial call succeeds. A worker has one
-/// call in flight per stage (input and retry).
+/// without calling the gateway until a trial call succeeds. Up to
+/// `inFlight` notices of different recipients are with the gateway at once;
+/// one recipient's notices go in order. Gateways that report outcomes by
+/// calling back (Kannel's delivery reports) deliver them through the
+/// `reports` inbox; their `sending` receipt carries the notice, so a failure
+/// reported later can still fall back to the next channel.
 public final class ChannelWorkerService: HubService {
     public struct Settings: Sendable {
         public var ladder: RetryLadder
@@ -35,8 +39,11 @@ public final class ChannelWorkerService: HubService {
         /// Temporary failures in a row that open the circuit, and for how long it stays open.
         public var circuitFailures: Int
         public var circuitOpenSeconds: Double
+        /// Notices with the gateway at once (of different recipients).
+        public var inFlight: Int
         public init(ladder: RetryLadder = .standard, confirmEvery: Duration = .seconds(5), confirmTimeout: Duration = .seconds(3600),
-                    ratePerSecond: Double? = nil, circuitFailures: Int = 5, circuitOpenSeconds: Double = 30) {
+                    ratePerSecond: Double? = nil, circuitFailures: Int = 5, circuitOpenSeconds: Double = 30, inFlight: Int = 8) {
+            self.inFlight = max(1, inFlight)
             self.ladder = ladder
             self.confirmEvery = confirmEvery
             self.confirmTimeout = confirmTimeout
@@ -87,9 +94,12 @@ public final class ChannelWorkerService: HubService {
     private let logger: Logger
     private let hubVersion: String
     private let crashes: CrashJournal.Settings?
+    private let reports: DeliveryReportInbox?
 
     public init(connector: any ChannelConnector, client: KafkaClientProperties, instance: String, groupID: String? = nil, settings: Settings,
-                metrics: MetricsRegistry, readiness: Readiness?, logger: Logger, hubVersion: String, crashes: CrashJournal.Settings?) {
+                metrics: MetricsRegistry, readiness: Readiness?, logger: Logger, hubVersion: String, crashes: CrashJournal.Settings?,
+                reports: DeliveryReportInbox? = nil) {
+        self.reports = reports
         name = "channel-\(connector.channel.rawValue)"
         self.connector = connector
         self.client = client
@@ -121,8 +131,16 @@ public final class ChannelWorkerService: HubService {
             guard let value = record.value, let receipt = try? RecordJSON.decode(NotificationReceipt.self, from: Data(value)),
                   receipt.channel == channel else { return }
             ledger.record(receipt)
-            if receipt.status == .sending, let id = receipt.notificationId { ledger.about.withLock { $0[id] = receipt } }
+            if receipt.status == .sending, let id = receipt.notificationId {
+                ledger.about.withLock { about in
+                    var latest = receipt
+                    latest.notice = receipt.notice ?? about[id]?.notice
+                    about[id] = latest
+                }
+            }
         }
+        let outstanding = Set(ledger.outstanding)
+        ledger.about.withLock { $0 = $0.filter { outstanding.contains($0.key) } }
         logger.info("ledger loaded", ["outstanding": String(ledger.outstanding.count)])
         // `sending` receipts are awaited one by one before each gateway call: no batching delay.
         var receiptsConfiguration = KafkaProducerConfiguration(client: client)
@@ -132,7 +150,8 @@ public final class ChannelWorkerService: HubService {
         let connector = self.connector, metrics = self.metrics, name = self.name
         let gate = GatewayGuard(settings)
         let stage = HandlerStage(
-            routing: routing, client: client, instance: instance, groupID: groupID, subscription: .topics([channel.topic]), crashes: crashes,
+            routing: routing, client: client, instance: instance, groupID: groupID, subscription: .topics([channel.topic]),
+            parallelism: settings.inFlight, crashes: crashes,
             metrics: metrics, readiness: readiness, logger: logger,
             exhausted: { original, failure in
                 guard let notice = Self.notice(in: original) else { return [] }
@@ -164,7 +183,11 @@ public final class ChannelWorkerService: HubService {
                 }
             case .send:
                 try await gate.admit(channel: channel, metrics: metrics)
-                let sending = Self.receipt(.sending, for: notice, reason: nil, reference: nil)
+                var sending = Self.receipt(.sending, for: notice, reason: nil, reference: nil)
+                if connector.confirmsByCallback {
+                    sending.value.notice = notice
+                    sending.record = Self.receiptRecord(sending.value)
+                }
                 _ = try await receipts.send(sending.record)
                 ledger.record(sending.value)
                 ledger.about.withLock { $0[notice.notificationId] = sending.value }
@@ -178,6 +201,9 @@ public final class ChannelWorkerService: HubService {
         }
         let confirming = Task { await self.confirm(ledger: ledger, receipts: receipts, shutdown: shutdown) }
         defer { confirming.cancel() }
+        let logger = self.logger
+        reports?.attach { report in await Self.record(report, ledger: ledger, receipts: receipts, metrics: metrics, logger: logger) }
+        defer { reports?.detach() }
         try await stage.run(shutdown: shutdown)
         await receipts.close()
     }
@@ -190,6 +216,9 @@ public final class ChannelWorkerService: HubService {
         switch outcome {
         case .accepted(let reference):
             metrics.increment("hub_channel_sends_total", labels: labels.merging(["outcome": "accepted"]) { $1 }, help: "Sends by outcome.")
+            // A delivery report may have arrived while the call returned: then the outcome is written already.
+            if ledger.decision(notice.notificationId) == .done { return [] }
+            ledger.about.withLock { $0[notice.notificationId]?.gatewayReference = reference }
             made = receipt(.sending, for: notice, reason: "accepted", reference: reference)
         case .delivered(let reference, let at):
             metrics.increment("hub_channel_sends_total", labels: labels.merging(["outcome": "delivered"]) { $1 }, help: "Sends by outcome.")
@@ -210,7 +239,7 @@ public final class ChannelWorkerService: HubService {
 
     /// Asks the gateway about accepted notices until they are delivered or time out.
     private func confirm(ledger: Ledger, receipts: KafkaProducer, shutdown: ShutdownSignal) async {
-        guard connector.canConfirm else { return }
+        let asks = connector.canConfirm
         while !shutdown.isTriggered && !Task.isCancelled {
             try? await Task.sleep(for: settings.confirmEvery)
             let timeout = Date().addingTimeInterval(-settings.confirmTimeout.inSeconds)
@@ -218,7 +247,7 @@ public final class ChannelWorkerService: HubService {
             for id in ledger.outstanding(handedBefore: Date().addingTimeInterval(-1)) {
                 guard let about = ledger.about.withLock({ $0[id] }) else { continue }
                 var update: NotificationReceipt?
-                if case .delivered(let reference, let at)? = await connector.status(of: id) {
+                if asks, case .delivered(let reference, let at)? = await connector.status(of: id) {
                     update = Self.follow(about, .delivered, reason: nil, reference: reference, at: at)
                 } else if late.contains(id) {
                     update = Self.follow(about, .temporaryFailure, reason: "unconfirmed", reference: about.gatewayReference, at: Date())
@@ -233,6 +262,47 @@ public final class ChannelWorkerService: HubService {
                 }
             }
         }
+    }
+
+    /// Turns a gateway's call-back into a receipt; the notice stays outstanding until a final outcome.
+    static func record(_ report: DeliveryReport, ledger: Ledger, receipts: KafkaProducer, metrics: MetricsRegistry,
+                       logger: Logger) async -> DeliveryReportInbox.Answer {
+        let id = report.notificationId
+        guard let about = ledger.about.withLock({ $0[id] }) else {
+            metrics.increment("hub_channel_reports_total", labels: ["outcome": "unknown"], help: "Delivery reports received, by what they said.")
+            return ledger.decision(id) == .done ? .recorded : .unknown
+        }
+        let base = about.gatewayReference?.split(separator: "/").first.map(String.init)
+        let reference = report.reference.map { [base, $0].compactMap { $0 }.joined(separator: "/") } ?? about.gatewayReference
+        let at = max(report.at, about.at)
+        var update: NotificationReceipt
+        let label: String
+        switch report.outcome {
+        case .pending:
+            return .recorded
+        case .accepted:
+            update = follow(about, .sending, reason: "gateway_accepted", reference: reference, at: at)
+            label = "accepted"
+        case .delivered:
+            update = follow(about, .delivered, reason: nil, reference: reference, at: at)
+            label = "delivered"
+        case .failed(let code):
+            update = follow(about, .permanentFailure, reason: code, reference: reference, at: at)
+            update.notice = about.notice  // so the fan-out can fall back to the next channel
+            label = "failed"
+        }
+        do {
+            _ = try await receipts.send(receiptRecord(update))
+        } catch {
+            logger.warning("delivery report not recorded; the gateway will call again", ["error": String(describing: error)])
+            return .notReady
+        }
+        metrics.increment("hub_channel_reports_total", labels: ["outcome": label], help: "Delivery reports received, by what they said.")
+        ledger.record(update)
+        ledger.about.withLock { about in
+            if update.status == .sending { about[id]?.gatewayReference = reference } else { about[id] = nil }
+        }
+        return .recorded
     }
 
     static func notice(in record: KafkaConsumerRecord) -> Notice? {

@@ -26,12 +26,13 @@ public struct CrashGuard: Sendable {
     }
 
     func handle(_ batch: [KafkaConsumerRecord], journal: CrashJournal, stage: String, metrics: MetricsRegistry, logger: Logger,
+                all: (([KafkaConsumerRecord]) async throws -> [KafkaProducerRecord])? = nil,
                 _ transform: (KafkaConsumerRecord) async throws -> [KafkaProducerRecord]) async throws -> [KafkaProducerRecord] {
         try await journal.handle(batch, poison: { record, crashes in
             metrics.increment("hub_poison_records_total", labels: ["stage": stage], help: "Records dead-lettered after crashing a stage repeatedly.")
             logger.error("poison record dead-lettered", ["topic": record.topic, "partition": String(record.partition),
                                                          "offset": String(record.offset), "crashes": String(crashes)])
             return poison(record, crashes)
-        }, transform)
+        }, all: all, transform)
     }
 }

@@ -48,8 +48,10 @@ public final class CrashJournal: @unchecked Sendable {
 
     /// Handles `batch` with `handle`, noting what is in hand; records that
     /// crashed the stage `maxCrashes` times go to `poison` instead.
+    /// A batch without suspects goes to `handleAll` when given (a stage handling keys in parallel).
     public func handle<Output>(_ batch: [KafkaConsumerRecord],
                                poison: (KafkaConsumerRecord, Int) -> [Output],
+                               all handleAll: (([KafkaConsumerRecord]) async throws -> [Output])? = nil,
                                _ handle: (KafkaConsumerRecord) async throws -> [Output]) async throws -> [Output] {
         var outputs: [Output] = []
         outputs.reserveCapacity(batch.count * 2)
@@ -65,7 +67,9 @@ public final class CrashJournal: @unchecked Sendable {
             }
         } else {
             try note(InFlightRecords(records: batch, crashes: 0))
-            for record in batch { outputs += try await handle(record) }
+            if let handleAll { outputs = try await handleAll(batch) } else {
+                for record in batch { outputs += try await handle(record) }
+            }
         }
         try clear()
         return outputs

@@ -20,7 +20,7 @@ public final class HandlerStage: HubService {
     private let retry: RetryStage?
 
     public init(routing: FailureRouting, client: KafkaClientProperties, instance: String, groupID: String,
-                subscription: KafkaSubscription, crashes: CrashJournal.Settings?, metrics: MetricsRegistry,
+                subscription: KafkaSubscription, parallelism: Int = 1, crashes: CrashJournal.Settings?, metrics: MetricsRegistry,
                 readiness: Readiness? = nil, logger: Logger, exhausted: Exhausted? = nil, handler: @escaping Handler) {
         name = routing.service
         let crashGuard = crashes.map { settings in
@@ -30,7 +30,7 @@ public final class HandlerStage: HubService {
         }
         input = TransactionalStage(
             name: routing.service, client: client, groupID: groupID, transactionalID: "\(instance)-\(routing.service)",
-            subscription: subscription, metrics: metrics, readiness: readiness, logger: logger, crashGuard: crashGuard
+            subscription: subscription, parallelism: parallelism, metrics: metrics, readiness: readiness, logger: logger, crashGuard: crashGuard
         ) { record in
             do { return try await handler(record, 1) } catch let failure as RecordFailure {
                 let routed = routing.route(record, failure: failure)

@@ -3,15 +3,27 @@ import HTTPServer
 
 /// The operations endpoints every hub process serves: `/metrics`
 /// (Prometheus text), `/healthz` (the process is alive) and `/readyz` (its
-/// Kafka stages are connected and assigned work).
+/// Kafka stages are connected and assigned work), and the call-backs of the
+/// process's gateways (`routes`: Kannel's delivery reports).
 public final class OpsHTTPService: HubService {
+    public struct Route: Sendable {
+        public let method: String, path: String
+        public let handler: HTTPRouter.Handler
+        public init(_ method: String, _ path: String, handler: @escaping HTTPRouter.Handler) {
+            self.method = method
+            self.path = path
+            self.handler = handler
+        }
+    }
+
     public let name = "ops-http"
     private let server: HTTPServer
     private let readiness: Readiness
 
-    public init(host: String, port: Int, metrics: MetricsRegistry, readiness: Readiness) {
+    public init(host: String, port: Int, metrics: MetricsRegistry, readiness: Readiness, routes: [Route] = []) {
         self.readiness = readiness
         var router = HTTPRouter()
+        for route in routes { router.register(route.method, route.path, handler: route.handler) }
         router.register("GET", "/metrics") { _ in
             var response = HTTPResponse.text(metrics.render())
             response.headers.replaceOrAdd(name: "Content-Type", value: "text/plain; version=0.0.4; charset=utf-8")

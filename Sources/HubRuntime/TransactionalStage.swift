@@ -23,17 +23,19 @@ public final class TransactionalStage: HubService {
     private let prepare: Preparation?
     private let crashGuard: CrashGuard?
     private let transactionalID: String
+    private let parallelism: Int
 
     /// `transactionalID` must be stable per stage instance, so a restarted
     /// instance fences its predecessor's open transaction.
     public init(name: String, client: KafkaClientProperties, groupID: String, transactionalID: String,
-                subscription: KafkaSubscription, batchSize: Int = 500, metrics: MetricsRegistry,
+                subscription: KafkaSubscription, batchSize: Int = 500, parallelism: Int = 1, metrics: MetricsRegistry,
                 readiness: Readiness? = nil, logger: Logger,
                 configureConsumer: (inout KafkaConsumerConfiguration) -> Void = { _ in },
                 crashGuard: CrashGuard? = nil, prepare: Preparation? = nil, transform: @escaping Transform) {
         self.prepare = prepare
         self.crashGuard = crashGuard
         self.transactionalID = transactionalID
+        self.parallelism = parallelism
         self.name = name
         var consumer = KafkaConsumerConfiguration(client: client, groupID: groupID)
         consumer.enableAutoCommit = false
@@ -113,15 +115,20 @@ public final class TransactionalStage: HubService {
         try await committing?.value
     }
 
+    /// `parallelism` above 1 handles different keys side by side (`KeyedParallel`); suspects after a crash go one by one.
     private func transformAll(_ batch: [KafkaConsumerRecord], journal: CrashJournal?) async throws -> Prepared {
+        let transform = self.transform, width = parallelism
+        let all: @Sendable ([KafkaConsumerRecord]) async throws -> [KafkaProducerRecord] = { records in
+            try await KeyedParallel.map(records, width: width, transform)
+        }
         if let journal, let crashGuard {
-            let outputs = try await crashGuard.handle(batch, journal: journal, stage: name, metrics: metrics, logger: logger, transform)
+            var parallel: (([KafkaConsumerRecord]) async throws -> [KafkaProducerRecord])?
+            if width > 1 { parallel = all }
+            let outputs = try await crashGuard.handle(batch, journal: journal, stage: name, metrics: metrics, logger: logger,
+                                                      all: parallel, transform)
             return Prepared(batch: batch, outputs: outputs)
         }
-        var outputs: [KafkaProducerRecord] = []
-        outputs.reserveCapacity(batch.count * 2)
-        for record in batch { outputs.append(contentsOf: try await transform(record)) }
-        return Prepared(batch: batch, outputs: outputs)
+        return Prepared(batch: batch, outputs: try await all(batch))
     }
 
     private func commit(_ prepared: Prepared, consumer: KafkaConsumer, producer: KafkaProducer) async throws {

@@ -8,6 +8,7 @@ import HubLogging
 import HubRuntime
 import Kafka
 import Sandboxes
+import SMSConnector
 
 /// `hub sandbox eaddress` (the mailbox emulator) and `hub channel run eaddress` (the e-address worker).
 enum ChannelCommands {
@@ -35,25 +36,35 @@ enum ChannelCommands {
     }
 
     static let channelHelp = """
-    Usage: hub channel run eaddress|email [--http-port P]
-    Runs a channel worker: notify.eaddress -> the delivery API at channel.eaddress.url, or
-    notify.email -> the SMTP relay at channel.email.url; every step on notify.receipts.
+    Usage: hub channel run eaddress|email|sms [--http-port P]
+    Runs a channel worker: notify.eaddress -> the delivery API at channel.eaddress.url,
+    notify.email -> the SMTP relay at channel.email.url, or notify.sms -> the Kannel gateways
+    of channel.sms.gateways; every step on notify.receipts. The SMS worker serves Kannel's
+    delivery reports at /callbacks/kannel on its HTTP server (http.port unless --http-port).
     """
 
     static func channel(_ words: [String]) async throws {
         let arguments = try Arguments(words, valued: ["config", "http-port"], switches: [])
         guard !arguments.has("help"), arguments.positionals.count == 2, arguments.positionals[0] == "run",
-              ["eaddress", "email"].contains(arguments.positionals[1]) else {
+              ["eaddress", "email", "sms"].contains(arguments.positionals[1]) else {
             print(channelHelp); return
         }
         let context = try HubContext(arguments: arguments)
         let metrics = MetricsRegistry(), readiness = Readiness()
         let client = try context.requireKafka()
-        var services: [any HubService] = [arguments.positionals[1] == "email"
-            ? try makeEmailWorker(client: client, context: context, metrics: metrics, readiness: readiness)
-            : try makeEAddressWorker(client: client, context: context, url: nil, metrics: metrics, readiness: readiness)]
-        if let port = arguments.value("http-port").flatMap(Int.init) {
-            let ops = OpsHTTPService(host: context.configuration["http.host"]!, port: port, metrics: metrics, readiness: readiness)
+        var routes: [OpsHTTPService.Route] = []
+        var services: [any HubService]
+        switch arguments.positionals[1] {
+        case "email": services = [try makeEmailWorker(client: client, context: context, metrics: metrics, readiness: readiness)]
+        case "sms":
+            let inbox = DeliveryReportInbox()
+            services = [try makeSMSWorker(client: client, context: context, metrics: metrics, readiness: readiness, reports: inbox)]
+            routes.append(OpsHTTPService.Route("GET", KannelDeliveryReport.path, handler: KannelDeliveryReport.handler(inbox)))
+        default: services = [try makeEAddressWorker(client: client, context: context, url: nil, metrics: metrics, readiness: readiness)]
+        }
+        let port = try arguments.value("http-port").flatMap(Int.init) ?? (routes.isEmpty ? nil : context.configuration.integer("http.port"))
+        if let port {
+            let ops = OpsHTTPService(host: context.configuration["http.host"]!, port: port, metrics: metrics, readiness: readiness, routes: routes)
             try ops.bind()
             services.insert(ops, at: 0)
         }
@@ -75,6 +86,31 @@ enum ChannelCommands {
                                     crashes: try configuration.crashJournal())
     }
 
+    /// The SMS worker over the Kannel gateways of `channel.sms.gateways` (pooled when there are several).
+    static func makeSMSWorker(client: KafkaClientProperties, context: HubContext, metrics: MetricsRegistry, readiness: Readiness,
+                              reports: DeliveryReportInbox) throws -> ChannelWorkerService {
+        let configuration = context.configuration
+        let list: SMSGatewayList
+        do { list = try SMSGatewayList(parsing: configuration["channel.sms.gateways"]!) } catch { throw UsageError("channel.sms.gateways: \(error)") }
+        let callback = configuration["channel.sms.callback.url"]!
+        let gateways = list.entries.map { entry in
+            PooledConnector.Gateway(name: entry.name, weight: entry.weight, connector: KannelConnector(
+                settings: .init(sendURL: entry.sendURL, username: entry.username, password: entry.password,
+                                sender: configuration["channel.sms.sender"]!, callbackURL: callback.isEmpty ? nil : callback),
+                name: entry.name))
+        }
+        guard let threshold = Double(configuration["channel.sms.failover.threshold"]!), threshold > 0, threshold <= 1 else {
+            throw UsageError("channel.sms.failover.threshold must be a share between 0 and 1")
+        }
+        let pool = GatewayPool.Settings(errorThreshold: threshold,
+                                        coolDown: Double(try configuration.integer("channel.sms.failover.cooldown.seconds")))
+        let connector: any ChannelConnector = gateways.count == 1 ? gateways[0].connector : PooledConnector(gateways, settings: pool)
+        return ChannelWorkerService(connector: connector, client: client, instance: configuration["hub.instance"]!,
+                                    settings: try workerSettings(configuration, rateKey: "channel.sms.rate"), metrics: metrics,
+                                    readiness: readiness, logger: context.logger, hubVersion: VersionCommand.hubVersion,
+                                    crashes: try configuration.crashJournal(), reports: reports)
+    }
+
     /// The settings every channel worker shares, with its own rate limit.
     static func workerSettings(_ configuration: HubConfiguration, rateKey: String) throws -> ChannelWorkerService.Settings {
         let ladder: RetryLadder
@@ -84,7 +120,8 @@ enum ChannelCommands {
                                              confirmTimeout: .seconds(try configuration.integer("channel.confirm.timeout.seconds")),
                                              ratePerSecond: rate > 0 ? Double(rate) : nil,
                                              circuitFailures: try configuration.integer("channel.circuit.failures"),
-                                             circuitOpenSeconds: Double(try configuration.integer("channel.circuit.open.seconds")))
+                                             circuitOpenSeconds: Double(try configuration.integer("channel.circuit.open.seconds")),
+                                             inFlight: try configuration.integer("channel.inflight"))
     }
 
     static func makeEAddressWorker(client: KafkaClientProperties, context: HubContext, url: String?, metrics: MetricsRegistry,

@@ -1,0 +1,53 @@
+import Kafka
+
+/// Handles a batch's records concurrently where order allows: records of one
+/// partition with the same key stay in order (one client's notices), other
+/// keys run side by side, at most `width` at a time. Outputs come back in
+/// the batch's order, so a transaction writes them as a sequential run would.
+public enum KeyedParallel {
+    public static func map<Output: Sendable>(
+        _ batch: [KafkaConsumerRecord], width: Int,
+        _ handle: @escaping @Sendable (KafkaConsumerRecord) async throws -> [Output]
+    ) async throws -> [Output] {
+        if width <= 1 || batch.count <= 1 {
+            var outputs: [Output] = []
+            for record in batch { outputs += try await handle(record) }
+            return outputs
+        }
+        let lanes = Self.lanes(batch)
+        var results = [[Output]](repeating: [], count: batch.count)
+        try await withThrowingTaskGroup(of: [(Int, [Output])].self) { group in
+            var next = 0
+            func start() {
+                let lane = lanes[next]
+                next += 1
+                group.addTask {
+                    var done: [(Int, [Output])] = []
+                    for index in lane { done.append((index, try await handle(batch[index]))) }
+                    return done
+                }
+            }
+            while next < min(width, lanes.count) { start() }
+            while let finished = try await group.next() {
+                for (index, outputs) in finished { results[index] = outputs }
+                if next < lanes.count { start() }
+            }
+        }
+        return results.flatMap { $0 }
+    }
+
+    /// The batch's indices grouped by (partition, key), each group in batch order; groups in order of first appearance.
+    static func lanes(_ batch: [KafkaConsumerRecord]) -> [[Int]] {
+        struct Lane: Hashable { let topic: String, partition: Int32, key: [UInt8]? }
+        var order: [Lane: Int] = [:]
+        var lanes: [[Int]] = []
+        for (index, record) in batch.enumerated() {
+            let lane = Lane(topic: record.topic, partition: record.partition, key: record.key)
+            if let at = order[lane] { lanes[at].append(index) } else {
+                order[lane] = lanes.count
+                lanes.append([index])
+            }
+        }
+        return lanes
+    }
+}
