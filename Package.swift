@@ -21,6 +21,8 @@ let package = Package(
         // libcurl, for the e-mail connector's SMTP (STARTTLS, AUTH).
         .systemLibrary(name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .target(name: "HubLogging", path: "Sources/HubLogging"),
+        // The connectors' HTTP client: libcurl on threads of its own, connections kept alive.
+        .target(name: "GatewayHTTP", dependencies: ["CCurl"], path: "Sources/GatewayHTTP"),
         .target(name: "Kafka", dependencies: ["CRdKafka", "HubLogging"], path: "Sources/Kafka"),
         .target(name: "HTTPServer", path: "Sources/HTTPServer"),
         .target(name: "LocalBroker", dependencies: ["HubLogging"], path: "Sources/LocalBroker"),
@@ -32,10 +34,10 @@ let package = Package(
         .target(name: "Notifications", dependencies: ["Topics"], path: "Sources/Notifications"),
         .target(name: "NotificationService", dependencies: ["Notifications", "DeadLetters", "HubRuntime", "Kafka", "Topics", "HubLogging"], path: "Sources/NotificationService"),
         .target(name: "ChannelDelivery", dependencies: ["Topics"], path: "Sources/ChannelDelivery"),
-        .target(name: "Sandboxes", dependencies: ["HTTPServer", "LocalBroker"], path: "Sources/Sandboxes"),
+        .target(name: "Sandboxes", dependencies: ["GatewayHTTP", "HTTPServer", "LocalBroker", "Topics"], path: "Sources/Sandboxes"),
         .target(name: "EmailConnector", dependencies: ["CCurl", "ChannelDelivery", "Topics"], path: "Connectors/Email"),
-        .target(name: "EAddressConnector", dependencies: ["ChannelDelivery", "Topics"], path: "Connectors/EAddress"),
-        .target(name: "SMSConnector", dependencies: ["ChannelDelivery", "HTTPServer", "Notifications", "Topics"], path: "Connectors/SMS"),
+        .target(name: "EAddressConnector", dependencies: ["ChannelDelivery", "GatewayHTTP", "Topics"], path: "Connectors/EAddress"),
+        .target(name: "SMSConnector", dependencies: ["ChannelDelivery", "GatewayHTTP", "HTTPServer", "Notifications", "Topics"], path: "Connectors/SMS"),
         .target(name: "ChannelWorker", dependencies: ["ChannelDelivery", "DeadLetters", "HubRuntime", "Kafka", "Topics", "HubLogging"], path: "Sources/ChannelWorker"),
         .target(name: "DeadLetterService", dependencies: ["DeadLetters", "HubRuntime", "Kafka", "Topics", "HubLogging"], path: "Sources/DeadLetterService"),
         .executableTarget(name: "hub", dependencies: ["HubRuntime", "Kafka", "Topics", "HubLogging", "LocalBroker", "StatusIngestService", "StatusIngest", "DeadLetters", "DeadLetterService", "Notifications", "NotificationService", "ChannelDelivery", "ChannelWorker", "EAddressConnector", "EmailConnector", "SMSConnector", "Sandboxes"], path: "Sources/hub"),

@@ -1,8 +1,6 @@
 import ChannelDelivery
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
+import GatewayHTTP
 import Topics
 
 /// Delivers official messages to the e-address through the delivery API in
@@ -18,16 +16,15 @@ public struct EAddressConnector: ChannelConnector {
     /// Who the messages are from (the sending institution's code).
     public let sender: String
     public let timeout: Duration
-    private let session: URLSession
+    private let http: CurlHTTPClient
 
-    public init(baseURL: URL, sender: String, token: String? = nil, timeout: Duration = .seconds(10)) {
+    /// `connections`: requests in flight at once (the worker's `inFlight`).
+    public init(baseURL: URL, sender: String, token: String? = nil, timeout: Duration = .seconds(10), connections: Int = 8) {
         self.baseURL = baseURL
         self.sender = sender
         self.token = token
         self.timeout = timeout
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = Double(timeout.components.seconds)
-        session = URLSession(configuration: configuration)
+        http = CurlHTTPClient(connections: connections, timeout: timeout)
     }
 
     struct Submission: Encodable {
@@ -45,44 +42,44 @@ public struct EAddressConnector: ChannelConnector {
         let submission = Submission(messageId: notice.notificationId.lowercasedString, sender: notice.request.agency.isEmpty ? sender : notice.request.agency,
                                     recipient: notice.to.first ?? notice.recipientKey, subject: notice.subject ?? notice.templateId,
                                     body: notice.body, attachments: notice.request.link.map { [["name": "lieta", "uri": $0]] } ?? [])
-        var request = URLRequest(url: baseURL.appendingPathComponent("v1/messages"))
-        request.httpMethod = "POST"
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        request.httpBody = try? JSONEncoder().encode(submission)
-        return await exchange(request)
+        let body = (try? JSONEncoder().encode(submission)).map(Array.init) ?? []
+        return await exchange(.init(method: "POST", url: baseURL.appendingPathComponent("v1/messages").absoluteString,
+                                    headers: [("Content-Type", "application/json")], body: body))
     }
 
     public func status(of notificationId: UUID) async -> GatewayOutcome? {
         var components = URLComponents(url: baseURL.appendingPathComponent("v1/messages/status"), resolvingAgainstBaseURL: false)!
         components.queryItems = [URLQueryItem(name: "messageId", value: notificationId.lowercasedString)]
-        let outcome = await exchange(URLRequest(url: components.url!))
+        let outcome = await exchange(.init(url: components.url!.absoluteString))
         if case .permanent(code: "http_404", _) = outcome { return nil }
         return outcome
     }
 
-    private func exchange(_ request: URLRequest) async -> GatewayOutcome {
+    private func exchange(_ request: CurlHTTPClient.Request) async -> GatewayOutcome {
         var request = request
-        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
-        do {
-            let (data, response) = try await session.data(for: request)
-            let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+        if let token { request.headers.append(("Authorization", "Bearer \(token)")) }
+        switch await http.perform(request) {
+        case .failure(.timedOut):
+            return .temporary(code: "timeout", message: "the mailbox did not answer within \(timeout)")
+        case .failure(let error):
+            return .temporary(code: "unreachable", message: "no answer from the mailbox: \(error)")
+        case .success(let answer):
+            let status = answer.status
             switch status {
             case 200 ..< 300:
-                guard let answer = try? JSONDecoder().decode(Answer.self, from: data) else {
+                guard let parsed = try? JSONDecoder().decode(Answer.self, from: Data(answer.body)) else {
                     return .temporary(code: "bad_answer", message: "the mailbox answered \(status) without a readable body")
                 }
-                if answer.status == "delivered" || answer.status == "read" {
-                    let at = answer.deliveredAt.flatMap { ISO8601DateFormatter().date(from: $0) } ?? Date()
-                    return .delivered(reference: answer.reference, at: at)
+                if parsed.status == "delivered" || parsed.status == "read" {
+                    let at = parsed.deliveredAt.flatMap(RFC3339Timestamp.parse) ?? Date()
+                    return .delivered(reference: parsed.reference, at: at)
                 }
-                return .accepted(reference: answer.reference)
+                return .accepted(reference: parsed.reference)
             case 408, 429, 500 ..< 600:
                 return .temporary(code: "http_\(status)", message: "the mailbox answered \(status)")
             default:
                 return .permanent(code: "http_\(status)", message: "the mailbox refused the message (\(status))")
             }
-        } catch {
-            return .temporary(code: "unreachable", message: "no answer from the mailbox: \((error as NSError).localizedDescription)")
         }
     }
 }

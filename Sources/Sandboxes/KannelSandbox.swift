@@ -1,4 +1,5 @@
 import Foundation
+import GatewayHTTP
 import LocalBroker
 
 /// `hub sandbox sms`: a real SMS gateway on this machine, for tests and
@@ -88,7 +89,11 @@ public final class KannelSandbox: @unchecked Sendable {
         try await waitFor { Self.accepts(self.adminPort) && Self.accepts(self.smsboxPort) && Self.accepts(self.smscPort) }
         try launch("smsbox", Self.smsbox, [directory + "/kannel.conf"])
         try launch("fakesmsc", Self.fakesmsc, ["-H", "127.0.0.1", "-r", String(smscPort), "-m", "0", "100 200 text nop"])
-        try await waitFor { Self.accepts(self.sendPort) && self.status.contains("(online") && self.status.contains("smsbox:") }
+        try await waitFor {
+            guard Self.accepts(self.sendPort) else { return false }
+            let status = await self.status()
+            return status.contains("(online") && status.contains("smsbox:")
+        }
     }
 
     /// Stops smsbox only: sends are refused (connection refused) until `startSMSBox`.
@@ -96,7 +101,7 @@ public final class KannelSandbox: @unchecked Sendable {
 
     public func startSMSBox() async throws {
         try launch("smsbox", Self.smsbox, [directory + "/kannel.conf"])
-        try await waitFor { Self.accepts(self.sendPort) && self.status.contains("smsbox:") }
+        try await waitFor { Self.accepts(self.sendPort) ? await self.status().contains("smsbox:") : false }
     }
 
     public func stop() {
@@ -104,10 +109,11 @@ public final class KannelSandbox: @unchecked Sendable {
     }
 
     /// bearerbox's status page (`/status.txt` on the admin port).
-    public var status: String {
-        guard let url = URL(string: "http://127.0.0.1:\(adminPort)/status.txt?password=\(password)") else { return "" }
-        return (try? String(contentsOf: url, encoding: .utf8)) ?? ""
+    public func status() async -> String {
+        (try? await http.perform(.init(url: "http://127.0.0.1:\(adminPort)/status.txt?password=\(password)")).get().text) ?? ""
     }
+
+    private let http = CurlHTTPClient(connections: 1, timeout: .seconds(2), idleSeconds: 5)
 
     /// One message as the handset shows it: concatenated parts joined.
     public struct Received: Sendable, Hashable {
@@ -208,10 +214,10 @@ public final class KannelSandbox: @unchecked Sendable {
         process.waitUntilExit()
     }
 
-    private func waitFor(seconds: Double = 30, _ condition: @escaping @Sendable () -> Bool) async throws {
+    private func waitFor(seconds: Double = 30, _ condition: @escaping @Sendable () async -> Bool) async throws {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
-            if condition() { return }
+            if await condition() { return }
             try await Task.sleep(for: .milliseconds(100))
         }
         throw KannelSandboxError(message: "Kannel did not come up within \(Int(seconds)) s; logs in \(directory)")

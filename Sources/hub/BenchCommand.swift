@@ -11,7 +11,8 @@ enum BenchCommand {
            hub bench ingest [--records N] [--json]      status events through status-ingest (N/3 cases)
            hub bench dlq [--records N] [--json]         N dead letters indexed, listed and replayed (default 100000)
            hub bench fanout [--records N] [--json]      N notification requests through the fan-out (default 30000; own local broker)
-           hub bench channels [--records N] [--json]    N e-address notices through the worker to the mailbox emulator (default 2000)
+           hub bench channels [--records N] [--channel eaddress|sms] [--json]
+                                                        N notices per channel through its worker to the local gateway (default 2000)
     Loads N status-event-sized JSON records, then moves them topic to topic with a kcat pipe
     (the baseline) and with the Swift layer. Starts the local broker unless Kafka is configured.
     With --json the last line is one JSON object: bench, records, seconds, throughput,
@@ -19,7 +20,7 @@ enum BenchCommand {
     """
 
     static func run(_ words: [String]) async throws {
-        let arguments = try Arguments(words, valued: ["config", "records", "partitions"], switches: ["json"])
+        let arguments = try Arguments(words, valued: ["config", "records", "partitions", "channel"], switches: ["json"])
         if arguments.has("help") || !["passthrough", "ingest", "dlq", "fanout", "channels"].contains(arguments.positionals.first ?? "") { print(help); return }
         let records = try arguments.integer("records", default: 200_000)
         let partitions = Int32(try arguments.integer("partitions", default: 3))
@@ -33,7 +34,8 @@ enum BenchCommand {
             return
         }
         if arguments.positionals.first == "channels" {
-            try await ChannelBench.run(records: try arguments.integer("records", default: 2_000), json: arguments.has("json"), context: context)
+            let channels = arguments.value("channel").map { [$0] } ?? ["eaddress", "sms"]
+            try await ChannelBench.run(records: try arguments.integer("records", default: 2_000), channels: channels, json: arguments.has("json"), context: context)
             return
         }
         if arguments.positionals.first == "fanout" {

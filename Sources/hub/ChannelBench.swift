@@ -2,25 +2,30 @@ import ChannelDelivery
 import ChannelWorker
 import EAddressConnector
 import Foundation
+import HTTPServer
 import HubLogging
 import HubRuntime
 import Kafka
 import Sandboxes
+import SMSConnector
 import Synchronization
 import Topics
 
-/// `hub bench channels`: N official notices through the e-address worker to
-/// the mailbox emulator, beside the emulator's own ceiling measured in the
-/// same run: curl posting the same messages straight at it, one connection,
-/// one request at a time (as the worker has one call in flight).
+/// `hub bench channels`: N notices per channel through the channel worker to
+/// the local gateway (e-address: the mailbox emulator; SMS: Kannel with
+/// fakesmsc), beside the gateway's own ceiling measured in the same run:
+/// curl sending the same requests straight at it with as many requests in
+/// flight as the worker keeps (`channel.inflight`). Notices go to distinct
+/// recipients, as a day's traffic does.
 enum ChannelBench {
     /// Times each gateway call of the connector it wraps.
     final class TimedConnector: ChannelConnector {
-        let inner: EAddressConnector
+        let inner: any ChannelConnector
         let latencies = Mutex<[Double]>([])
-        init(_ inner: EAddressConnector) { self.inner = inner }
+        init(_ inner: any ChannelConnector) { self.inner = inner }
         var channel: NotifyChannel { inner.channel }
         var canConfirm: Bool { inner.canConfirm }
+        var confirmsByCallback: Bool { inner.confirmsByCallback }
         func send(_ notice: Notice) async -> GatewayOutcome {
             let start = ContinuousClock.now
             let outcome = await inner.send(notice)
@@ -31,84 +36,168 @@ enum ChannelBench {
         func status(of notificationId: UUID) async -> GatewayOutcome? { await inner.status(of: notificationId) }
     }
 
-    static func run(records: Int, json: Bool, context: HubContext) async throws {
+    struct Row {
+        let channel: String
+        let ceiling: Double, ceilingSeconds: Double
+        let throughput: Double, seconds: Double
+        let p50: Double, p99: Double
+        let arrived: Int
+        let confirmedSeconds: Double?
+    }
+
+    static func run(records: Int, channels: [String], json: Bool, context: HubContext) async throws {
         guard context.configuration.bootstrapServers == nil else {
-            throw UsageError("bench channels writes to notify.eaddress: it runs on its own local broker; unset kafka.bootstrap.servers")
+            throw UsageError("bench channels writes to notify.<channel>: it runs on its own local broker; unset kafka.bootstrap.servers")
         }
         let logger = Logger(component: "bench", threshold: .warning)
         let (client, broker) = try context.kafkaOrLocalBroker()
         defer { broker?.stop() }
         _ = try await TopicsCommand.apply(client: client, configuration: context.configuration, production: false, logger: logger)
+        let inFlight = try context.configuration.integer("channel.inflight")
+        var rows: [Row] = []
+        if channels.contains("eaddress") { rows.append(try await eaddress(records: records, inFlight: inFlight, client: client, logger: logger)) }
+        if channels.contains("sms") {
+            guard KannelSandbox.isInstalled else { throw UsageError("Kannel is not installed: run 'make setup'") }
+            rows.append(try await sms(records: records, inFlight: inFlight, client: client, logger: logger))
+        }
+        let peakMB = BenchCommand.peakMegabytes()
+        let pad = BenchCommand.pad, format = BenchCommand.format
+        print("")
+        print("bench channels: \(records) notices per channel to distinct recipients, \(inFlight) in flight, local Tansu")
+        print(pad("", 46) + pad("notices/s", 12) + pad("seconds", 10) + pad("p50 ms", 10) + pad("p99 ms", 10) + "arrived")
+        for row in rows {
+            print(pad("\(row.channel): curl straight at the gateway (ceiling)", 46) + pad(format(row.ceiling, 0), 12)
+                  + pad(format(row.ceilingSeconds, 2), 10) + pad("-", 10) + pad("-", 10) + "-")
+            print(pad("\(row.channel): worker (receipts, commits)", 46) + pad(format(row.throughput, 0), 12) + pad(format(row.seconds, 2), 10)
+                  + pad(format(row.p50, 2), 10) + pad(format(row.p99, 2), 10) + "\(row.arrived) of \(records)")
+            print("  ratio \(format(row.throughput / row.ceiling, 2))x the gateway's own ceiling (goal: at least 0.7x)"
+                  + (row.confirmedSeconds.map { "; every delivery report recorded after \(format($0, 2)) s" } ?? ""))
+        }
+        print("latency: the worker's gateway call, p50/p99 over every send; peak RSS \(format(peakMB, 1)) MB")
+        if json {
+            let object: [String: Any] = [
+                "bench": "channels", "records": records, "in_flight": inFlight, "peak_rss_mb": BenchCommand.rounded(peakMB, 1),
+                "channels": rows.map { row -> [String: Any] in
+                    ["channel": row.channel, "seconds": BenchCommand.rounded(row.seconds, 3), "throughput": BenchCommand.rounded(row.throughput, 1),
+                     "baseline_throughput": BenchCommand.rounded(row.ceiling, 1), "ratio": BenchCommand.rounded(row.throughput / row.ceiling, 3),
+                     "p50_ms": BenchCommand.rounded(row.p50, 3), "p99_ms": BenchCommand.rounded(row.p99, 3), "arrived": row.arrived]
+                },
+            ]
+            print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
+        }
+    }
+
+    static func eaddress(records: Int, inFlight: Int, client: KafkaClientProperties, logger: Logger) async throws -> Row {
         let mailbox = EAddressMailbox()
         try mailbox.start()
         defer { mailbox.stop() }
         let tag = UUID().uuidString.prefix(8).lowercased()
+        BenchCommand.status("e-address ceiling: curl posting \(records) messages straight at the mailbox, \(inFlight) at a time")
+        let ceilingSeconds = try curl(records: records, inFlight: inFlight, tag: tag) { index in
+            let body = #"{"messageId":"ceiling-\#(tag)-\#(index)","sender":"VSAA","recipient":"c:\#(String(format: "%032d", index))","subject":"Lieta \#(index)","body":"Lietā pieņemts lēmums."}"#
+            return ["url = \"\(mailbox.baseURL)/v1/messages\"", "header = \"Content-Type: application/json\"",
+                    "data = \"\(body.replacingOccurrences(of: "\"", with: "\\\""))\""]
+        }
+        let connector = TimedConnector(EAddressConnector(baseURL: URL(string: mailbox.baseURL)!, sender: "HUB", connections: inFlight))
+        let (seconds, _) = try await drive(connector, records: records, inFlight: inFlight, tag: tag, client: client, logger: logger) { index, request in
+            Notice(notificationId: UUID.random(), channel: .eaddress, recipientKey: request.clientKey, role: .client, to: [request.clientKey],
+                   messageClass: .official, carriesContent: true, language: "lv", templateId: "*/completed/eaddress/lv", subject: "Lieta B-\(index)",
+                   body: "Lietā pieņemts lēmums.", request: request, createdAt: Date())
+        } settled: { _ in true }
+        let latencies = connector.latencies.withLock { $0 }.sorted()
+        return Row(channel: "e-address", ceiling: Double(records) / ceilingSeconds, ceilingSeconds: ceilingSeconds,
+                   throughput: Double(records) / seconds, seconds: seconds, p50: BenchCommand.percentile(latencies, 0.5),
+                   p99: BenchCommand.percentile(latencies, 0.99), arrived: mailbox.messages.filter { $0.subject.hasPrefix("Lieta B-") }.count,
+                   confirmedSeconds: nil)
+    }
 
-        // The ceiling: curl posts N messages straight at the mailbox over one connection.
-        BenchCommand.status("ceiling: curl posting \(records) messages straight at the mailbox")
+    static func sms(records: Int, inFlight: Int, client: KafkaClientProperties, logger: Logger) async throws -> Row {
+        let kannel = try KannelSandbox()
+        try await kannel.start()
+        defer { kannel.stop() }
+        let inbox = DeliveryReportInbox()
+        var router = HTTPRouter()
+        router.register("GET", KannelDeliveryReport.path, handler: KannelDeliveryReport.handler(inbox))
+        var configuration = HTTPServerConfiguration()
+        configuration.port = 0
+        let callbacks = HTTPServer(configuration: configuration, router: router)
+        try callbacks.start()
+        defer { callbacks.shutdown() }
+        let callbackURL = "http://127.0.0.1:\(callbacks.port)\(KannelDeliveryReport.path)"
+        let tag = UUID().uuidString.prefix(8).lowercased()
+        // The ceiling asks for delivery reports too (to a URL that answers nothing), so Kannel does the same work for both.
+        BenchCommand.status("SMS ceiling: curl sending \(records) SMS straight at Kannel's sendsms, \(inFlight) at a time")
+        let sink = "http://127.0.0.1:\(callbacks.port)/ceiling"
+        let ceilingSeconds = try curl(records: records, inFlight: inFlight, tag: tag) { index in
+            let dlr = KannelConnector.encode(sink + "?type=%d")
+            return ["url = \"\(kannel.sendURL)?username=\(kannel.username)&password=\(kannel.password)&from=Bench&to=3719\(String(format: "%07d", index))"
+                    + "&coding=0&charset=UTF-8&text=Kods%20\(index)&dlr-mask=31&dlr-url=\(dlr)\""]
+        }
+        try await Task.sleep(for: .seconds(1))
+        let before = kannel.received.count
+        let connector = TimedConnector(KannelConnector(settings: .init(sendURL: kannel.sendURL, username: kannel.username, password: kannel.password,
+                                                                       sender: "Latvija.lv", callbackURL: callbackURL), connections: inFlight))
+        let (seconds, settledSeconds) = try await drive(connector, records: records, inFlight: inFlight, tag: tag, client: client, logger: logger,
+                                                        reports: inbox) { index, request in
+            Notice(notificationId: UUID.random(), channel: .sms, recipientKey: request.clientKey, role: .client, to: [String(format: "3712%07d", index)],
+                   messageClass: .informational, carriesContent: true, language: "lv", templateId: "*/accepted/sms/lv", subject: nil,
+                   body: "Kods \(index)", smsSegments: 1, smsEncoding: "gsm7", request: request, createdAt: Date())
+        } settled: { metrics in
+            Int(metrics.value("hub_channel_reports_total", labels: ["outcome": "delivered"]) ?? 0) >= records
+        }
+        try await Task.sleep(for: .milliseconds(500))
+        let latencies = connector.latencies.withLock { $0 }.sorted()
+        return Row(channel: "sms", ceiling: Double(records) / ceilingSeconds, ceilingSeconds: ceilingSeconds,
+                   throughput: Double(records) / seconds, seconds: seconds, p50: BenchCommand.percentile(latencies, 0.5),
+                   p99: BenchCommand.percentile(latencies, 0.99), arrived: kannel.received.count - before, confirmedSeconds: settledSeconds)
+    }
+
+    /// curl sending `records` requests made by `request` (config lines), `inFlight` at a time; the seconds it took.
+    static func curl(records: Int, inFlight: Int, tag: String, _ request: (Int) -> [String]) throws -> Double {
         let config = NSTemporaryDirectory() + "/bench-curl-\(tag).cfg"
         var lines: [String] = []
         for index in 0 ..< records {
-            let body = #"{"messageId":"ceiling-\#(tag)-\#(index)","sender":"VSAA","recipient":"c:\#(String(repeating: "c", count: 32))","subject":"Lieta \#(index)","body":"Lietā pieņemts lēmums."}"#
-            lines += [index == 0 ? "" : "next", "url = \"\(mailbox.baseURL)/v1/messages\"", "header = \"Content-Type: application/json\"",
-                      "data = \"\(body.replacingOccurrences(of: "\"", with: "\\\""))\"", "output = \"/dev/null\"", "silent"]
+            lines += (index == 0 ? [] : ["next"]) + request(index) + ["output = \"/dev/null\"", "silent"]
         }
         try lines.joined(separator: "\n").write(toFile: config, atomically: true, encoding: .utf8)
-        let ceilingStart = ContinuousClock.now
-        try BenchCommand.runShell("curl -K '\(config)'")
-        let ceilingSeconds = (ContinuousClock.now - ceilingStart).inSeconds
-        let ceiling = Double(records) / ceilingSeconds
+        let start = ContinuousClock.now
+        try BenchCommand.runShell("curl -s --parallel --parallel-immediate --parallel-max \(inFlight) -K '\(config)'")
+        return (ContinuousClock.now - start).inSeconds
+    }
 
-        // The worker: the notices wait in notify.eaddress; the clock runs from its assignment to its last commit.
-        BenchCommand.status("loading \(records) notices into \(HubTopics.notifyEAddress.name)")
+    /// Loads the notices, runs the worker until every one is committed; the seconds that took and, when
+    /// `settled` waits for more (delivery reports), the seconds until it held.
+    static func drive(_ connector: TimedConnector, records: Int, inFlight: Int, tag: String, client: KafkaClientProperties, logger: Logger,
+                      reports: DeliveryReportInbox? = nil, notice: (Int, NotificationRequest) -> Notice,
+                      settled: @escaping (MetricsRegistry) -> Bool) async throws -> (seconds: Double, settled: Double?) {
+        let topic = connector.channel.topic
+        BenchCommand.status("loading \(records) notices into \(topic)")
         let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: client), logger: logger)
         for from in stride(from: 0, to: records, by: 5_000) {
             _ = try await producer.sendAll(try (from ..< min(records, from + 5_000)).map { index in
-                let request = NotificationRequest(requestId: UUID.random(), clientKey: "c:" + String(repeating: "d", count: 32), representativeKey: nil,
+                let request = NotificationRequest(requestId: UUID.random(), clientKey: "c:" + String(format: "%032d", index), representativeKey: nil,
                                                   agency: "VSAA", caseId: "B-\(index)", serviceId: "VSAA-PENS", status: .completed, step: nil,
                                                   messageClass: .official, occurredAt: Date(), link: nil)
-                let notice = Notice(notificationId: UUID.random(), channel: .eaddress, recipientKey: request.clientKey, role: .client,
-                                    to: [request.clientKey], messageClass: .official, carriesContent: true, language: "lv",
-                                    templateId: "*/completed/eaddress/lv", subject: "Lieta B-\(index)", body: "Lietā pieņemts lēmums.",
-                                    request: request, createdAt: Date())
-                return KafkaProducerRecord(topic: HubTopics.notifyEAddress.name, key: Array(notice.recipientKey.utf8), value: Array(try RecordJSON.encode(notice)))
+                let made = notice(index, request)
+                return KafkaProducerRecord(topic: topic, key: Array(made.recipientKey.utf8), value: Array(try RecordJSON.encode(made)))
             })
         }
         await producer.close()
-        let connector = TimedConnector(EAddressConnector(baseURL: URL(string: mailbox.baseURL)!, sender: "HUB"))
         let metrics = MetricsRegistry(), readiness = Readiness()
-        let worker = ChannelWorkerService(connector: connector, client: client, instance: "bench-\(tag)", groupID: "bench-channel-\(tag)",
-                                          settings: .init(ladder: .none), metrics: metrics, readiness: readiness, logger: logger,
-                                          hubVersion: VersionCommand.hubVersion, crashes: try HubConfiguration().crashJournal())
+        let worker = ChannelWorkerService(connector: connector, client: client, instance: "bench-\(tag)", groupID: "bench-\(connector.channel.rawValue)-\(tag)",
+                                          settings: .init(ladder: .none, inFlight: inFlight), metrics: metrics, readiness: readiness, logger: logger,
+                                          hubVersion: VersionCommand.hubVersion, crashes: try HubConfiguration().crashJournal(), reports: reports)
         let shutdown = ShutdownSignal()
-        let (seconds, drained, running) = try await BenchCommand.drain(worker, stage: "channel-eaddress", records: records, metrics: metrics,
-                                                                       readiness: readiness, shutdown: shutdown)
+        let start = ContinuousClock.now
+        let (seconds, _, running) = try await BenchCommand.drain(worker, stage: "channel-\(connector.channel.rawValue)", records: records,
+                                                                 metrics: metrics, readiness: readiness, shutdown: shutdown)
+        var settledSeconds: Double?
+        if !settled(metrics) {
+            while !settled(metrics), ContinuousClock.now < start + .seconds(300) { try await Task.sleep(for: .milliseconds(20)) }
+            settledSeconds = (ContinuousClock.now - start).inSeconds
+        }
         shutdown.trigger()
         try await running.value
-        let throughput = Double(drained) / seconds
-        let latencies = connector.latencies.withLock { $0 }.sorted()
-        let p50 = BenchCommand.percentile(latencies, 0.5), p99 = BenchCommand.percentile(latencies, 0.99)
-        let peakMB = BenchCommand.peakMegabytes()
-        let delivered = mailbox.messages.filter { $0.subject.hasPrefix("Lieta B-") }.count
-
-        let pad = BenchCommand.pad, format = BenchCommand.format
-        print("")
-        print("bench channels: \(records) e-address notices to the mailbox emulator, local Tansu")
-        print(pad("", 40) + pad("notices/s", 12) + pad("seconds", 10) + pad("p50 ms", 10) + pad("p99 ms", 10) + "peak RSS MB")
-        print(pad("curl straight at the mailbox (ceiling)", 40) + pad(format(ceiling, 0), 12) + pad(format(ceilingSeconds, 2), 10)
-              + pad("-", 10) + pad("-", 10) + "-")
-        print(pad("e-address worker (receipts, commits)", 40) + pad(format(throughput, 0), 12) + pad(format(seconds, 2), 10)
-              + pad(format(p50, 2), 10) + pad(format(p99, 2), 10) + format(peakMB, 1))
-        print("ratio \(format(throughput / ceiling, 2))x the gateway's own ceiling (goal: at least 0.7x); \(delivered) of \(records) delivered once each")
-        print("latency: the worker's gateway call (POST /v1/messages), p50/p99 over every send")
-        if json {
-            let object: [String: Any] = [
-                "bench": "channels", "records": records, "seconds": BenchCommand.rounded(seconds, 3),
-                "throughput": BenchCommand.rounded(throughput, 1), "baseline_throughput": BenchCommand.rounded(ceiling, 1),
-                "ratio": BenchCommand.rounded(throughput / ceiling, 3), "p50_ms": BenchCommand.rounded(p50, 3),
-                "p99_ms": BenchCommand.rounded(p99, 3), "peak_rss_mb": BenchCommand.rounded(peakMB, 1),
-            ]
-            print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
-        }
+        return (seconds, settledSeconds)
     }
 }

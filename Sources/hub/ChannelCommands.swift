@@ -93,11 +93,12 @@ enum ChannelCommands {
         let list: SMSGatewayList
         do { list = try SMSGatewayList(parsing: configuration["channel.sms.gateways"]!) } catch { throw UsageError("channel.sms.gateways: \(error)") }
         let callback = configuration["channel.sms.callback.url"]!
+        let inFlight = try configuration.integer("channel.inflight")
         let gateways = list.entries.map { entry in
             PooledConnector.Gateway(name: entry.name, weight: entry.weight, connector: KannelConnector(
                 settings: .init(sendURL: entry.sendURL, username: entry.username, password: entry.password,
                                 sender: configuration["channel.sms.sender"]!, callbackURL: callback.isEmpty ? nil : callback),
-                name: entry.name))
+                name: entry.name, connections: inFlight))
         }
         guard let threshold = Double(configuration["channel.sms.failover.threshold"]!), threshold > 0, threshold <= 1 else {
             throw UsageError("channel.sms.failover.threshold must be a share between 0 and 1")
@@ -131,7 +132,8 @@ enum ChannelCommands {
             throw UsageError("channel.eaddress.url must be the delivery API's base URL, e.g. http://127.0.0.1:8090")
         }
         let token = configuration["channel.eaddress.token"]!
-        let connector = EAddressConnector(baseURL: base, sender: configuration["channel.eaddress.sender"]!, token: token.isEmpty ? nil : token)
+        let connector = EAddressConnector(baseURL: base, sender: configuration["channel.eaddress.sender"]!, token: token.isEmpty ? nil : token,
+                                          connections: try configuration.integer("channel.inflight"))
         let settings = try workerSettings(configuration, rateKey: "channel.eaddress.rate")
         return ChannelWorkerService(connector: connector, client: client, instance: configuration["hub.instance"]!, settings: settings,
                                     metrics: metrics, readiness: readiness, logger: context.logger, hubVersion: VersionCommand.hubVersion,

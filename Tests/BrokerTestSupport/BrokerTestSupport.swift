@@ -7,7 +7,7 @@ import HubRuntime
 import Kafka
 
 /// Reads `topic` from its start until `done` holds for the records that pass `keep` (or 60 s).
-public func readUntil(_ topic: String, client: KafkaClientProperties, keep: @escaping (KafkaConsumerRecord) -> Bool,
+public func readUntil(_ topic: String, client: KafkaClientProperties, seconds: Int = 60, keep: @escaping (KafkaConsumerRecord) -> Bool,
                until done: ([KafkaConsumerRecord]) -> Bool) async throws -> [KafkaConsumerRecord] {
     let logger = Logger(component: "test", threshold: .error)
     let admin = try KafkaAdmin(client: client, logger: logger)
@@ -17,7 +17,7 @@ public func readUntil(_ topic: String, client: KafkaClientProperties, keep: @esc
     configuration.enableAutoCommit = false
     let consumer = try KafkaConsumer(configuration: configuration, subscription: .partitionsFromStart(partitions), logger: logger)
     var found: [KafkaConsumerRecord] = []
-    let deadline = ContinuousClock.now + .seconds(60)
+    let deadline = ContinuousClock.now + .seconds(seconds)
     while !done(found), ContinuousClock.now < deadline {
         found += await consumer.nextBatch(max: 1_000, timeout: .milliseconds(200)).filter(keep)
     }

@@ -31,8 +31,9 @@ final class CallbackServer: Sendable {
     func stop() { server.shutdown() }
 }
 
-func smsNotices(_ count: Int, tag: String, body: (Int) -> String) -> [Notice] {
-    (0 ..< count).map { index in
+/// `first`: the index of the first notice; phone numbers and client keys follow the index.
+func smsNotices(_ count: Int, tag: String, first: Int = 0, body: (Int) -> String) -> [Notice] {
+    (first ..< first + count).map { index in
         let request = NotificationRequest(requestId: UUID(), clientKey: "c:" + String(repeating: "d", count: 28) + String(format: "%04d", index),
                                           representativeKey: nil, agency: "CSDD", caseId: "\(tag)-\(index)", serviceId: "CSDD-REG",
                                           status: .accepted, step: nil, messageClass: .informational, occurredAt: Date(), link: nil)
@@ -59,7 +60,7 @@ struct KannelTests {
     let client = KafkaClientProperties(bootstrapServers: LocalBroker.testBootstrap)
     let logger = Logger(component: "test", threshold: .warning)
 
-    @Test("a long Latvian text arrives whole as concatenated UCS-2, a plain one as text; Kannel reports acceptance and delivery with its own id")
+    @Test("a long Latvian text arrives whole as concatenated UCS-2, a plain one as text; Kannel reports delivery with the operator's id")
     func direct() async throws {
         let kannel = try KannelSandbox()
         try await kannel.start()
@@ -86,7 +87,6 @@ struct KannelTests {
         let got = reports.withLock { $0 }
         for notice in sent {
             let mine = got.filter { $0.notificationId == notice.notificationId }
-            #expect(mine.contains { $0.outcome == .accepted }, "the SMSC's acknowledgement")
             let delivered = try #require(mine.first { $0.outcome == .delivered })
             #expect(delivered.reference?.isEmpty == false, "the SMSC's message id")
         }

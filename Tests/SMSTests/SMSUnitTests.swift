@@ -81,7 +81,7 @@ struct SMSUnitTests {
         let ucs2 = connector.query(for: notice, to: "+37120000001")
         #expect(ucs2.contains("coding=2&charset=UTF-16BE&text=%01%00%00%20%00b"))
         #expect(ucs2.contains("password=p%26w") && ucs2.contains("to=%2B37120000001"))
-        #expect(ucs2.contains("dlr-mask=31&dlr-url=http%3A%2F%2Fhub%3A8080%2Fcallbacks%2Fkannel%3Fid%3D\(notice.notificationId.uuidString.lowercased())%26type%3D%25d"))
+        #expect(ucs2.contains("dlr-mask=19&dlr-url=http%3A%2F%2Fhub%3A8080%2Fcallbacks%2Fkannel%3Fid%3D\(notice.notificationId.uuidString.lowercased())%26type%3D%25d"))
         notice.body = "Hello 100%"
         #expect(connector.query(for: notice, to: "1").contains("coding=0&charset=UTF-8&text=Hello%20100%25"))
     }

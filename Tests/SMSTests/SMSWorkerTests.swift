@@ -1,0 +1,192 @@
+import BrokerTestSupport
+import ChannelDelivery
+import ChannelWorker
+import DeadLetters
+import Foundation
+import HubLogging
+import HubRuntime
+import Kafka
+import LocalBroker
+import Sandboxes
+import SMSConnector
+import Testing
+import Topics
+
+/// The SMS worker on the real broker, sending through real Kannel gateways. Every worker reads all of
+/// `notify.sms`, so assertions look at the test's own notices (by case id prefix) only.
+@Suite("SMS worker through Kannel", .serialized, .enabled(if: KannelSandbox.isInstalled, "Kannel is installed by the bootstrap"))
+struct SMSWorkerTests {
+    let client = KafkaClientProperties(bootstrapServers: LocalBroker.testBootstrap)
+    let logger = Logger(component: "test", threshold: .warning)
+
+    func prepare() async throws {
+        let admin = try KafkaAdmin(client: client, logger: logger)
+        _ = try await admin.createTopics([HubTopics.notifySMS, HubTopics.notifyReceipts, HubTopics.hubDeadLetter, HubTopics.hubRetry10s,
+                                          HubTopics.hubRetry1m, HubTopics.hubRetry10m]
+            .map { KafkaTopicSpecification(name: $0.name, partitions: Int32($0.partitions)) })
+        await admin.close()
+    }
+
+    func publish(_ notices: [Notice]) async throws {
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: client), logger: logger)
+        _ = try await producer.sendAll(try notices.map {
+            KafkaProducerRecord(topic: HubTopics.notifySMS.name, key: Array($0.recipientKey.utf8), value: Array(try RecordJSON.encode($0)))
+        })
+        await producer.close()
+    }
+
+    func receipts(about tag: String, seconds: Int = 60, until done: @escaping ([NotificationReceipt]) -> Bool) async throws -> [NotificationReceipt] {
+        try await readUntil(HubTopics.notifyReceipts.name, client: client, seconds: seconds,
+                            keep: { record in Self.receipt(record)?.caseId.hasPrefix("\(tag)-") == true },
+                            until: { done($0.compactMap(Self.receipt)) }).compactMap(Self.receipt)
+    }
+
+    static func receipt(_ record: KafkaConsumerRecord) -> NotificationReceipt? {
+        record.value.flatMap { try? RecordJSON.decode(NotificationReceipt.self, from: Data($0)) }
+    }
+
+    static func delivered(_ receipts: [NotificationReceipt]) -> Set<UUID> {
+        Set(receipts.filter { $0.status == .delivered }.compactMap(\.notificationId))
+    }
+
+    func worker(_ connector: any ChannelConnector, tag: String, callbacks: CallbackServer, settings: ChannelWorkerService.Settings) -> ChannelWorkerService {
+        ChannelWorkerService(connector: connector, client: client, instance: "sms-\(tag)", groupID: "sms-\(tag)", settings: settings,
+                             metrics: MetricsRegistry(), readiness: nil, logger: logger, hubVersion: "test", crashes: nil, reports: callbacks.inbox)
+    }
+
+    func kannelConnector(_ kannel: KannelSandbox, name: String = "kannel", callbacks: CallbackServer) -> KannelConnector {
+        KannelConnector(settings: .init(sendURL: kannel.sendURL, username: kannel.username, password: kannel.password, sender: "Latvija.lv",
+                                        callbackURL: callbacks.url), name: name)
+    }
+
+    @Test("each notice reaches the handset once, whole; receipts go sending, accepted by Kannel, delivered with the operator's id")
+    func endToEnd() async throws {
+        try await prepare()
+        let tag = "SE" + UUID().uuidString.prefix(6)
+        let kannel = try KannelSandbox()
+        try await kannel.start()
+        defer { kannel.stop() }
+        let callbacks = try CallbackServer()
+        defer { callbacks.stop() }
+        let worker = worker(kannelConnector(kannel, callbacks: callbacks), tag: tag, callbacks: callbacks,
+                            settings: .init(ladder: try RetryLadder(parsing: "1s,2s"), confirmEvery: .milliseconds(300)))
+        let shutdown = ShutdownSignal()
+        let running = Task { try await worker.run(shutdown: shutdown) }
+        let sent = smsNotices(20, tag: tag) { $0 % 2 == 0 ? longLatvian : "Pieteikums \(tag)-\($0) pienemts." }
+        try await publish(sent)
+        let receipts = try await receipts(about: tag) { Self.delivered($0).count >= 20 }
+        shutdown.trigger()
+        try await running.value
+
+        let handsets = kannel.received
+        for notice in sent {
+            let arrived = handsets.filter { $0.to == notice.to[0] }
+            #expect(arrived.count == 1, "once each")
+            #expect(arrived.first?.text == notice.body)
+            let mine = receipts.filter { $0.notificationId == notice.notificationId }
+            #expect(mine.map(\.status).first == .sending)
+            #expect(mine.first?.notice?.notificationId == notice.notificationId && mine.first?.notice?.body == notice.body,
+                    "the sending receipt carries the notice, for a later fallback")
+            // Kannel's "accepted" follows the sending receipt unless the delivery report beat the call's own answer.
+            #expect(mine.contains { $0.status == .sending && $0.reason == "accepted" && $0.gatewayReference == "kannel" }
+                || mine.firstIndex { $0.status == .delivered } == 1)
+            let delivered = try #require(mine.first { $0.status == .delivered })
+            #expect(delivered.gatewayReference?.hasPrefix("kannel/") == true, "\(delivered.gatewayReference ?? "-")")
+            #expect(delivered.notice == nil)
+        }
+    }
+
+    @Test("two gateways share by weight; one goes down: its traffic moves over, nothing lost; back up: it gets its share again")
+    func failover() async throws {
+        try await prepare()
+        let tag = "SF" + UUID().uuidString.prefix(6)
+        let first = try KannelSandbox(), second = try KannelSandbox()
+        try await first.start()
+        try await second.start()
+        defer { first.stop(); second.stop() }
+        let callbacks = try CallbackServer()
+        defer { callbacks.stop() }
+        let pooled = PooledConnector([.init(name: "gw1", weight: 3, connector: kannelConnector(first, name: "gw1", callbacks: callbacks)),
+                                      .init(name: "gw2", weight: 1, connector: kannelConnector(second, name: "gw2", callbacks: callbacks))],
+                                     settings: .init(window: 10, errorThreshold: 0.5, minimumCalls: 2, coolDown: 2))
+        let worker = worker(pooled, tag: tag, callbacks: callbacks,
+                            settings: .init(ladder: try RetryLadder(parsing: "1s,2s,4s"), confirmEvery: .milliseconds(300), inFlight: 1))
+        let shutdown = ShutdownSignal()
+        let running = Task { try await worker.run(shutdown: shutdown) }
+        defer { shutdown.trigger() }
+
+        // Both up: 3 to 1.
+        let calm = smsNotices(40, tag: tag + "-a") { "Kods \($0)" }
+        try await publish(calm)
+        _ = try await receipts(about: tag + "-a") { Self.delivered($0).count >= 40 }
+        let calmFirst = first.received.count, calmSecond = second.received.count
+        #expect(calmFirst + calmSecond == 40)
+        #expect(calmFirst == 30 && calmSecond == 10, "shared 3:1 (\(calmFirst):\(calmSecond))")
+
+        // gw1 down: everything goes through gw2.
+        first.stopSMSBox()
+        let storm = smsNotices(30, tag: tag + "-b", first: 100) { "Kods \($0)" }
+        try await publish(storm)
+        _ = try await receipts(about: tag + "-b") { Self.delivered($0).count >= 30 }
+        #expect(first.received.count == calmFirst, "nothing through the gateway that is down")
+        #expect(second.received.count == calmSecond + 30, "every notice through the other one, none lost")
+        #expect(pooled.health["gw1"] != .healthy)
+
+        // gw1 back: after its cool-down it takes traffic again.
+        try await first.startSMSBox()
+        try await Task.sleep(for: .seconds(2.5))
+        let after = smsNotices(40, tag: tag + "-c", first: 200) { "Kods \($0)" }
+        try await publish(after)
+        _ = try await receipts(about: tag + "-c") { Self.delivered($0).count >= 40 }
+        shutdown.trigger()
+        try await running.value
+        #expect(first.received.count > calmFirst + 20, "gw1 has its share back (\(first.received.count - calmFirst) of 40)")
+        let all = first.received + second.received
+        for notice in calm + storm + after {
+            #expect(all.filter { $0.to == notice.to[0] && $0.text == notice.body }.count == 1)
+        }
+        #expect(pooled.health["gw1"] == .healthy)
+    }
+
+    @Test("10,000 SMS through Kannel at a 200/s limit: none lost, none doubled, every one delivered, the limit held")
+    func load() async throws {
+        try await prepare()
+        let tag = "SL" + UUID().uuidString.prefix(6)
+        let kannel = try KannelSandbox()
+        try await kannel.start()
+        defer { kannel.stop() }
+        let callbacks = try CallbackServer()
+        defer { callbacks.stop() }
+        let rate = 200.0
+        let worker = worker(kannelConnector(kannel, callbacks: callbacks), tag: tag, callbacks: callbacks,
+                            settings: .init(ladder: try RetryLadder(parsing: "1s,2s,4s"), confirmEvery: .seconds(1), ratePerSecond: rate, inFlight: 16))
+        let shutdown = ShutdownSignal()
+        let running = Task { try await worker.run(shutdown: shutdown) }
+        let count = 10_000
+        let sent = smsNotices(count, tag: tag) { "Kods \($0)" }
+        try await publish(sent)
+        let receipts = try await receipts(about: tag, seconds: 180) { Self.delivered($0).count >= count }
+        shutdown.trigger()
+        try await running.value
+
+        let handsets = kannel.received
+        var arrivals: [String: Int] = [:]
+        for message in handsets { arrivals[message.to, default: 0] += 1 }
+        #expect(handsets.count == count, "none lost, none doubled: \(handsets.count)")
+        #expect(arrivals.values.allSatisfy { $0 == 1 })
+        #expect(Set(sent.map { $0.to[0] }) == Set(arrivals.keys))
+        #expect(Self.delivered(receipts).count == count)
+        // The limit, as the worker handed notices over: no second holds more than the rate plus the bucket's burst (rate / 10).
+        let handed = receipts.filter { $0.status == .sending && $0.reason == nil }.map(\.at).sorted()
+        #expect(handed.count == count)
+        var busiest = 0, start = 0
+        for end in handed.indices {
+            while handed[end].timeIntervalSince(handed[start]) >= 1 { start += 1 }
+            busiest = max(busiest, end - start + 1)
+        }
+        let seconds = handed.last!.timeIntervalSince(handed.first!)
+        print("10,000 SMS: \(String(format: "%.1f", seconds)) s, \(String(format: "%.0f", Double(count) / seconds))/s, busiest second \(busiest) (limit \(Int(rate)))")
+        #expect(Double(busiest) <= rate * 1.1 + 1, "busiest second \(busiest)")
+        #expect(seconds >= Double(count) / rate * 0.9, "not faster than the limit allows")
+    }
+}
