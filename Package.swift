@@ -37,10 +37,11 @@ let package = Package(
         .target(name: "Sandboxes", dependencies: ["GatewayHTTP", "HTTPServer", "LocalBroker", "Topics"], path: "Sources/Sandboxes"),
         .target(name: "EmailConnector", dependencies: ["CCurl", "ChannelDelivery", "Topics"], path: "Connectors/Email"),
         .target(name: "EAddressConnector", dependencies: ["ChannelDelivery", "GatewayHTTP", "Topics"], path: "Connectors/EAddress"),
+        .target(name: "PushConnector", dependencies: ["ChannelDelivery", "GatewayHTTP", "Topics"], path: "Connectors/Push"),
         .target(name: "SMSConnector", dependencies: ["ChannelDelivery", "GatewayHTTP", "HTTPServer", "Notifications", "Topics"], path: "Connectors/SMS"),
         .target(name: "ChannelWorker", dependencies: ["ChannelDelivery", "DeadLetters", "HubRuntime", "Kafka", "Topics", "HubLogging"], path: "Sources/ChannelWorker"),
         .target(name: "DeadLetterService", dependencies: ["DeadLetters", "HubRuntime", "Kafka", "Topics", "HubLogging"], path: "Sources/DeadLetterService"),
-        .executableTarget(name: "hub", dependencies: ["HubRuntime", "Kafka", "Topics", "HubLogging", "LocalBroker", "StatusIngestService", "StatusIngest", "DeadLetters", "DeadLetterService", "Notifications", "NotificationService", "ChannelDelivery", "ChannelWorker", "EAddressConnector", "EmailConnector", "SMSConnector", "Sandboxes"], path: "Sources/hub"),
+        .executableTarget(name: "hub", dependencies: ["HubRuntime", "Kafka", "Topics", "HubLogging", "LocalBroker", "StatusIngestService", "StatusIngest", "DeadLetters", "DeadLetterService", "Notifications", "NotificationService", "ChannelDelivery", "ChannelWorker", "EAddressConnector", "EmailConnector", "SMSConnector", "PushConnector", "Sandboxes"], path: "Sources/hub"),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "Topics", "HubLogging", "HubRuntime", "LocalBroker"], path: "Tests/KafkaTests"),
         .testTarget(name: "TopicsTests", dependencies: ["Topics"], path: "Tests/TopicsTests"),
         .testTarget(name: "HubRuntimeTests", dependencies: ["HubRuntime", "HubLogging", "Kafka", "Topics", "LocalBroker"], path: "Tests/HubRuntimeTests"),
@@ -50,13 +51,14 @@ let package = Package(
         .executableTarget(name: "failure-drill", dependencies: ["DeadLetters", "HubRuntime", "Kafka", "HubLogging"], path: "Tests/FailureDrill"),
         .testTarget(name: "NotificationTests", dependencies: ["Notifications", "Topics"], path: "Tests/NotificationTests"),
         // Shared by the broker tests: reading topics until a condition holds, waiting, kcat.
-        .target(name: "BrokerTestSupport", dependencies: ["HubRuntime", "Kafka", "HubLogging", "LocalBroker"], path: "Tests/BrokerTestSupport"),
+        .target(name: "BrokerTestSupport", dependencies: ["HubRuntime", "Kafka", "HubLogging", "LocalBroker", "Topics"], path: "Tests/BrokerTestSupport"),
         .testTarget(name: "NotificationServiceTests", dependencies: ["BrokerTestSupport", "NotificationService", "Notifications", "StatusIngestService", "StatusIngest", "DeadLetterService", "DeadLetters", "HubRuntime", "Kafka", "Topics", "HubLogging", "LocalBroker"], path: "Tests/NotificationServiceTests"),
         // The e-address worker as a process that dies between send and commit, for the exactly-once test; not shipped.
         .executableTarget(name: "channel-drill", dependencies: ["ChannelWorker", "ChannelDelivery", "EAddressConnector", "DeadLetters", "HubRuntime", "Kafka", "Topics", "HubLogging"], path: "Tests/ChannelDrill"),
         .testTarget(name: "ChannelWorkerTests", dependencies: ["BrokerTestSupport", "ChannelWorker", "ChannelDelivery", "EAddressConnector", "Sandboxes", "NotificationService", "Notifications", "DeadLetters", "HubRuntime", "Kafka", "Topics", "HubLogging", "LocalBroker"], path: "Tests/ChannelWorkerTests"),
         .testTarget(name: "EmailTests", dependencies: ["BrokerTestSupport", "EmailConnector", "ChannelDelivery", "ChannelWorker", "HubRuntime", "Kafka", "Topics", "HubLogging", "LocalBroker"], path: "Tests/EmailTests", exclude: ["smtp_relay.py"]),
         .testTarget(name: "SMSTests", dependencies: ["BrokerTestSupport", "SMSConnector", "Sandboxes", "HTTPServer", "ChannelDelivery", "ChannelWorker", "DeadLetters", "HubRuntime", "Kafka", "Topics", "HubLogging", "LocalBroker"], path: "Tests/SMSTests"),
+        .testTarget(name: "PushTests", dependencies: ["BrokerTestSupport", "PushConnector", "Sandboxes", "ChannelDelivery", "ChannelWorker", "DeadLetters", "HubRuntime", "Kafka", "Topics", "HubLogging", "LocalBroker"], path: "Tests/PushTests"),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"], path: "Tests/HTTPServerTests"),
     ],
     swiftLanguageModes: [.v6]

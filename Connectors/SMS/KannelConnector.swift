@@ -100,7 +100,7 @@ public struct KannelConnector: ChannelConnector {
         if let smsc = settings.smsc { items.append(("smsc", Self.encode(smsc))) }
         if let callback = settings.callbackURL {
             items.append(("dlr-mask", String(settings.dlrMask)))
-            items.append(("dlr-url", Self.encode(KannelDeliveryReport.callback(base: callback, notificationId: notice.notificationId))))
+            items.append(("dlr-url", Self.encode(KannelDeliveryReport.callback(base: callback, notificationId: notice.notificationId, gateway: name))))
         }
         return items.map { "\($0.0)=\($0.1)" }.joined(separator: "&")
     }

@@ -9,9 +9,10 @@ import HTTPServer
 public enum KannelDeliveryReport {
     public static let path = "/callbacks/kannel"
 
-    /// The dlr-url for one notice.
-    public static func callback(base: String, notificationId: UUID) -> String {
-        base + (base.contains("?") ? "&" : "?") + "id=\(notificationId.uuidString.lowercased())&type=%d&time=%T&ref=%F&answer=%A"
+    /// The dlr-url for one notice sent through the gateway named `gateway`.
+    public static func callback(base: String, notificationId: UUID, gateway: String = "kannel") -> String {
+        base + (base.contains("?") ? "&" : "?")
+            + "id=\(notificationId.uuidString.lowercased())&gw=\(KannelConnector.encode(gateway))&type=%d&time=%T&ref=%F&answer=%A"
     }
 
     public enum Refusal: Error, Equatable, CustomStringConvertible {
@@ -41,7 +42,8 @@ public enum KannelDeliveryReport {
         case "4": outcome = .pending
         default: return .failure(.unknownType(type))
         }
-        let reference = value("ref").flatMap { $0.isEmpty ? nil : $0 }
+        // The reference names the gateway and the operator's id: gw1/b963e354-….
+        let reference = value("ref").flatMap { $0.isEmpty ? nil : [value("gw"), $0].compactMap { $0 }.joined(separator: "/") }
         let at = value("time").flatMap(TimeInterval.init).map { Date(timeIntervalSince1970: $0) } ?? Date()
         return .success(DeliveryReport(notificationId: id, outcome: outcome, reference: reference, at: at))
     }

@@ -9,8 +9,12 @@ public enum GatewayOutcome: Sendable, Hashable {
     case delivered(reference: String, at: Date)
     /// Worth trying again: a time-out, a 5xx, a 429, a connection refused.
     case temporary(code: String, message: String)
-    /// Will fail the same way: a 4xx, an unknown recipient, an invalid token.
+    /// Will fail the same way: a 4xx, an unknown recipient.
     case permanent(code: String, message: String)
+    /// Delivered to some of the notice's contacts; the others are no longer valid (push tokens of removed apps).
+    case partlyDelivered(reference: String, at: Date, invalidContacts: [String])
+    /// Every contact of the notice is no longer valid: permanent, and the profile should drop them.
+    case contactsInvalid(contacts: [String], message: String)
 
     /// Transient failures go through the retry ladder; permanent ones are receipts (and a fallback), not dead letters.
     public var isTemporary: Bool { if case .temporary = self { true } else { false } }

@@ -6,7 +6,7 @@ import Topics
 /// refused for a reason of the gateway's own (down, 5xx) is offered once to
 /// another gateway at once: nothing was sent, so nothing can double. A
 /// time-out is not, since the first gateway may have taken the message.
-/// The gateway's name prefixes the reference in receipts (`gw2:…`).
+/// The gateway's name starts the reference in receipts (`gw2:…`, unless the connector's own reference names it already).
 public final class PooledConnector: ChannelConnector {
     public struct Gateway: Sendable {
         public let name: String
@@ -50,10 +50,11 @@ public final class PooledConnector: ChannelConnector {
         let outcome = await gateway.connector.send(notice)
         pool.withLock { $0.record(index, success: !outcome.isTemporary, at: Date()) }
         counts.withLock { $0[gateway.name, default: 0] += 1 }
+        func named(_ reference: String) -> String { reference.hasPrefix(gateway.name) ? reference : "\(gateway.name):\(reference)" }
         switch outcome {
-        case .accepted(let reference): return .accepted(reference: "\(gateway.name):\(reference)")
-        case .delivered(let reference, let at): return .delivered(reference: "\(gateway.name):\(reference)", at: at)
-        case .temporary, .permanent: return outcome
+        case .accepted(let reference): return .accepted(reference: named(reference))
+        case .delivered(let reference, let at): return .delivered(reference: named(reference), at: at)
+        default: return outcome
         }
     }
 

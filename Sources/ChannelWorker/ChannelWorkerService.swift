@@ -231,6 +231,23 @@ public final class ChannelWorkerService: HubService {
             failed.value.notice = notice  // so the fan-out can fall back to the next channel
             failed.record = receiptRecord(failed.value)
             made = failed
+        case .partlyDelivered(let reference, let at, let invalid):
+            metrics.increment("hub_channel_sends_total", labels: labels.merging(["outcome": "delivered"]) { $1 }, help: "Sends by outcome.")
+            metrics.increment("hub_channel_invalid_contacts_total", by: Double(invalid.count), labels: labels,
+                              help: "Contacts gateways said are no longer valid (push tokens of removed apps).")
+            var partly = receipt(.delivered, for: notice, reason: "some_contacts_invalid", reference: reference, at: at)
+            partly.value.invalidContacts = invalid.map(ContactFingerprint.of)
+            partly.record = receiptRecord(partly.value)
+            made = partly
+        case .contactsInvalid(let contacts, _):
+            metrics.increment("hub_channel_sends_total", labels: labels.merging(["outcome": "permanent"]) { $1 }, help: "Sends by outcome.")
+            metrics.increment("hub_channel_invalid_contacts_total", by: Double(contacts.count), labels: labels,
+                              help: "Contacts gateways said are no longer valid (push tokens of removed apps).")
+            var failed = receipt(.permanentFailure, for: notice, reason: "contacts_invalid", reference: nil)
+            failed.value.notice = notice
+            failed.value.invalidContacts = contacts.map(ContactFingerprint.of)
+            failed.record = receiptRecord(failed.value)
+            made = failed
         case .temporary(let code, let message):
             metrics.increment("hub_channel_sends_total", labels: labels.merging(["outcome": "temporary"]) { $1 }, help: "Sends by outcome.")
             throw RecordFailure(.retriable, code: code, message: message, stage: "send")
@@ -274,8 +291,7 @@ public final class ChannelWorkerService: HubService {
             metrics.increment("hub_channel_reports_total", labels: ["outcome": "unknown"], help: "Delivery reports received, by what they said.")
             return ledger.decision(id) == .done ? .recorded : .unknown
         }
-        let base = about.gatewayReference?.split(separator: "/").first.map(String.init)
-        let reference = report.reference.map { [base, $0].compactMap { $0 }.joined(separator: "/") } ?? about.gatewayReference
+        let reference = report.reference ?? about.gatewayReference
         let at = max(report.at, about.at)
         var update: NotificationReceipt
         let label: String

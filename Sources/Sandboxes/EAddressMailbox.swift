@@ -57,12 +57,7 @@ public final class EAddressMailbox: Sendable {
         var refused = 0
     }
 
-    /// The mailbox's records, shared with the request handlers.
-    private final class Store: Sendable {
-        let mutex: Mutex<State>
-        init(_ state: State) { mutex = Mutex(state) }
-        func withLock<T>(_ body: (inout State) -> T) -> T { mutex.withLock { body(&$0) } }
-    }
+    private typealias Store = SharedState<State>
 
     private let state: Store
     private let server: HTTPServer

@@ -8,19 +8,48 @@ import HubLogging
 import HubRuntime
 import Kafka
 import Sandboxes
+import PushConnector
 import SMSConnector
 
 /// `hub sandbox eaddress` (the mailbox emulator) and `hub channel run eaddress` (the e-address worker).
 enum ChannelCommands {
     static let sandboxHelp = """
     Usage: hub sandbox eaddress [--port P] [--latency-ms N] [--fail-rate F] [--deliver-after-ms N] [--down-seconds N]
-    The e-address delivery API of docs/connectors/eaddress.md, in memory, for tests and integrators:
+           hub sandbox sms [--port P]
+           hub sandbox push [--port P] [--latency-ms N] [--fail-rate F] [--down-seconds N]
+    eaddress: the e-address delivery API of docs/connectors/eaddress.md, in memory, for tests and integrators:
     POST /v1/messages, GET /v1/messages/status?messageId=…, GET /v1/messages[?recipient=…].
+    sms: a real Kannel gateway (bearerbox + smsbox, Debian's kannel) with fakesmsc as the operator; prints the
+    channel.sms.gateways value to use and every message the operator receives.
+    push: the push gateway API of docs/connectors/push.md, in memory: POST /v1/push, GET /v1/push/status?idempotencyKey=….
     """
 
     static func sandbox(_ words: [String]) async throws {
         let arguments = try Arguments(words, valued: ["config", "port", "latency-ms", "fail-rate", "deliver-after-ms", "down-seconds"], switches: [])
-        guard !arguments.has("help"), arguments.positionals.first == "eaddress" else { print(sandboxHelp); return }
+        guard !arguments.has("help"), ["eaddress", "sms", "push"].contains(arguments.positionals.first ?? "") else { print(sandboxHelp); return }
+        if arguments.positionals.first == "push" {
+            var settings = PushGateway.Settings()
+            settings.latency = .milliseconds(try arguments.integer("latency-ms", default: 0))
+            settings.failureRate = Double(arguments.value("fail-rate") ?? "0") ?? 0
+            let down = try arguments.integer("down-seconds", default: 0)
+            if down > 0 { settings.downUntil = Date().addingTimeInterval(Double(down)) }
+            let gateway = PushGateway(port: try arguments.integer("port", default: 8091), settings: settings)
+            try gateway.start()
+            print("push gateway emulator on \(gateway.baseURL) (Ctrl-C stops it)")
+            try await ServiceGroup(services: [SandboxService(name: "push-sandbox", stop: gateway.stop)], logger: Logger(component: "sandbox", threshold: .info))
+                .run(shutdown: ShutdownSignal())
+            return
+        }
+        if arguments.positionals.first == "sms" {
+            guard KannelSandbox.isInstalled else { throw UsageError("Kannel is not installed: run 'make setup' (Debian packages kannel, kannel-extras)") }
+            let kannel = try KannelSandbox(sendPort: try arguments.integer("port", default: 13013))
+            try await kannel.start()
+            print("Kannel on \(kannel.sendURL) (Ctrl-C stops it)\nchannel.sms.gateways = \(kannel.gatewaySetting)")
+            let shutdown = ShutdownSignal()
+            try await ServiceGroup(services: [KannelSandboxService(kannel: kannel, echo: true)],
+                                   logger: Logger(component: "sandbox", threshold: .info)).run(shutdown: shutdown)
+            return
+        }
         var settings = EAddressMailbox.Settings()
         settings.latency = .milliseconds(try arguments.integer("latency-ms", default: 0))
         settings.failureRate = Double(arguments.value("fail-rate") ?? "0") ?? 0
@@ -31,22 +60,22 @@ enum ChannelCommands {
         try mailbox.start()
         print("e-address mailbox emulator on \(mailbox.baseURL) (Ctrl-C stops it)")
         let shutdown = ShutdownSignal()
-        let service = SandboxService(mailbox: mailbox)
+        let service = SandboxService(name: "eaddress-sandbox", stop: mailbox.stop)
         try await ServiceGroup(services: [service], logger: Logger(component: "sandbox", threshold: .info)).run(shutdown: shutdown)
     }
 
     static let channelHelp = """
-    Usage: hub channel run eaddress|email|sms [--http-port P]
+    Usage: hub channel run eaddress|email|sms|push [--http-port P]
     Runs a channel worker: notify.eaddress -> the delivery API at channel.eaddress.url,
     notify.email -> the SMTP relay at channel.email.url, or notify.sms -> the Kannel gateways
-    of channel.sms.gateways; every step on notify.receipts. The SMS worker serves Kannel's
+    of channel.sms.gateways, or notify.push -> the push gateway at channel.push.url; every step on notify.receipts. The SMS worker serves Kannel's
     delivery reports at /callbacks/kannel on its HTTP server (http.port unless --http-port).
     """
 
     static func channel(_ words: [String]) async throws {
         let arguments = try Arguments(words, valued: ["config", "http-port"], switches: [])
         guard !arguments.has("help"), arguments.positionals.count == 2, arguments.positionals[0] == "run",
-              ["eaddress", "email", "sms"].contains(arguments.positionals[1]) else {
+              ["eaddress", "email", "sms", "push"].contains(arguments.positionals[1]) else {
             print(channelHelp); return
         }
         let context = try HubContext(arguments: arguments)
@@ -56,6 +85,7 @@ enum ChannelCommands {
         var services: [any HubService]
         switch arguments.positionals[1] {
         case "email": services = [try makeEmailWorker(client: client, context: context, metrics: metrics, readiness: readiness)]
+        case "push": services = [try makePushWorker(client: client, context: context, url: nil, metrics: metrics, readiness: readiness)]
         case "sms":
             let inbox = DeliveryReportInbox()
             services = [try makeSMSWorker(client: client, context: context, metrics: metrics, readiness: readiness, reports: inbox)]
@@ -112,6 +142,20 @@ enum ChannelCommands {
                                     crashes: try configuration.crashJournal(), reports: reports)
     }
 
+    /// The push worker over the push gateway at `url` (or channel.push.url).
+    static func makePushWorker(client: KafkaClientProperties, context: HubContext, url: String?, metrics: MetricsRegistry,
+                               readiness: Readiness) throws -> ChannelWorkerService {
+        let configuration = context.configuration
+        let base = url ?? configuration["channel.push.url"]!
+        guard URL(string: base)?.scheme != nil else { throw UsageError("channel.push.url must be the push gateway's base URL, e.g. http://127.0.0.1:8091") }
+        let key = configuration["channel.push.key"]!
+        let connector = PushConnector(baseURL: base, apiKey: key.isEmpty ? nil : key, connections: try configuration.integer("channel.inflight"))
+        return ChannelWorkerService(connector: connector, client: client, instance: configuration["hub.instance"]!,
+                                    settings: try workerSettings(configuration, rateKey: "channel.push.rate"), metrics: metrics,
+                                    readiness: readiness, logger: context.logger, hubVersion: VersionCommand.hubVersion,
+                                    crashes: try configuration.crashJournal())
+    }
+
     /// The settings every channel worker shares, with its own rate limit.
     static func workerSettings(_ configuration: HubConfiguration, rateKey: String) throws -> ChannelWorkerService.Settings {
         let ladder: RetryLadder
@@ -141,15 +185,37 @@ enum ChannelCommands {
     }
 }
 
-/// The mailbox emulator as a hub service, so `hub up` can run it beside the worker on a local hub.
+/// The Kannel sandbox as a hub service: stops Kannel with the hub; `echo` prints what the operator receives
+/// (the numbers only, the text stays out of logs).
+struct KannelSandboxService: HubService {
+    let name = "sms-sandbox"
+    let kannel: KannelSandbox
+    let echo: Bool
+    func run(shutdown: ShutdownSignal) async throws {
+        var seen = 0
+        while !shutdown.isTriggered {
+            try? await Task.sleep(for: .milliseconds(500))
+            guard echo else { continue }
+            let received = kannel.received
+            for message in received.dropFirst(seen) {
+                print("operator received: from \(message.from) to \(message.to), \(message.parts) part(s)\(message.ucs2 ? ", UCS-2" : "")")
+            }
+            seen = max(seen, received.count)
+        }
+        try await SandboxService(name: name, stop: kannel.stop).run(shutdown: shutdown)
+    }
+}
+
+/// An emulator running beside the hub's services (`hub up`, `hub sandbox`), stopped with them:
+/// its server's shutdown blocks, so it runs on a thread of its own.
 struct SandboxService: HubService {
-    let name = "eaddress-sandbox"
-    let mailbox: EAddressMailbox
+    let name: String
+    let stop: @Sendable () -> Void
     func run(shutdown: ShutdownSignal) async throws {
         await shutdown.wait()
-        let mailbox = self.mailbox
+        let stop = self.stop
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            Thread { mailbox.stop(); continuation.resume() }.start()
+            Thread { stop(); continuation.resume() }.start()
         }
     }
 }

@@ -15,6 +15,18 @@ struct HubContext {
         logger = Logger(component: "hub", threshold: try configuration.logLevel())
     }
 
+    private init(configuration: HubConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// The same context with some settings replaced (a local hub pointing a worker at its own sandbox).
+    func overriding(_ settings: [String: String]) throws -> HubContext {
+        var configuration = self.configuration
+        for (key, value) in settings { configuration = try configuration.setting(key, to: value) }
+        return HubContext(configuration: configuration, logger: logger)
+    }
+
     /// The secret behind client pseudonyms; the development default is refused against a configured cluster.
     var pseudonymSecret: String {
         let secret = configuration["hub.pseudonym.secret"]!

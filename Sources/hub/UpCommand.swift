@@ -3,7 +3,9 @@ import HubLogging
 import HubRuntime
 import Kafka
 import LocalBroker
+import ChannelDelivery
 import Sandboxes
+import SMSConnector
 import NotificationService
 import StatusIngestService
 
@@ -42,7 +44,10 @@ enum UpCommand {
         let readiness = Readiness()
         let port = try arguments.value("http-port").map { guard let p = Int($0) else { throw UsageError("--http-port must be a number") }; return p }
             ?? context.configuration.integer("http.port")
-        let ops = OpsHTTPService(host: context.configuration["http.host"]!, port: port, metrics: metrics, readiness: readiness)
+        // Kannel's delivery reports reach the SMS worker through this server's /callbacks/kannel.
+        let smsReports = DeliveryReportInbox()
+        let ops = OpsHTTPService(host: context.configuration["http.host"]!, port: port, metrics: metrics, readiness: readiness,
+                                 routes: [.init("GET", KannelDeliveryReport.path, handler: KannelDeliveryReport.handler(smsReports))])
         try ops.bind()
         metrics.set("hub_info", 1, labels: ["version": VersionCommand.hubVersion, "librdkafka": KafkaLibrary.versionString],
                     help: "Build information.")
@@ -55,10 +60,33 @@ enum UpCommand {
             let mailbox = EAddressMailbox(port: LocalBroker.portIsFree(8090) ? 8090 : 0)
             try mailbox.start()
             eaddressURL = mailbox.baseURL
-            services.append(SandboxService(mailbox: mailbox))
+            services.append(SandboxService(name: "eaddress-sandbox", stop: mailbox.stop))
             logger.info("e-address mailbox emulator", ["url": mailbox.baseURL])
         }
         services.append(try ChannelCommands.makeEAddressWorker(client: client, context: context, url: eaddressURL, metrics: metrics, readiness: readiness))
+        // The push gateway emulator for the push worker.
+        var pushURL: String?
+        if broker != nil {
+            let gateway = PushGateway(port: LocalBroker.portIsFree(8091) ? 8091 : 0)
+            try gateway.start()
+            pushURL = gateway.baseURL
+            services.append(SandboxService(name: "push-sandbox", stop: gateway.stop))
+            logger.info("push gateway emulator", ["url": gateway.baseURL])
+        }
+        services.append(try ChannelCommands.makePushWorker(client: client, context: context, url: pushURL, metrics: metrics, readiness: readiness))
+        // And a real SMS gateway (Kannel with a fake operator) for the SMS worker, where Kannel is installed.
+        var smsContext = context
+        if broker != nil, KannelSandbox.isInstalled {
+            let kannel = try KannelSandbox(sendPort: LocalBroker.portIsFree(13013) ? 13013 : 0)
+            try await kannel.start()
+            services.append(KannelSandboxService(kannel: kannel, echo: false))
+            smsContext = try context.overriding(["channel.sms.gateways": kannel.gatewaySetting,
+                                                 "channel.sms.callback.url": "http://127.0.0.1:\(ops.port)\(KannelDeliveryReport.path)"])
+            logger.info("SMS gateway (Kannel, fake operator)", ["sendsms": kannel.sendURL, "logs": kannel.directory])
+        }
+        if broker == nil || KannelSandbox.isInstalled {
+            services.append(try ChannelCommands.makeSMSWorker(client: client, context: smsContext, metrics: metrics, readiness: readiness, reports: smsReports))
+        }
         logger.notice("hub is up", ["bootstrap": client["bootstrap.servers"] ?? "", "http": "http://\(context.configuration["http.host"]!):\(ops.port)",
                                     "hint": "HUB_BOOTSTRAP_SERVERS=\(client["bootstrap.servers"] ?? "") hub consume TOPIC"])
         try await ServiceGroup(services: services, logger: logger).run()

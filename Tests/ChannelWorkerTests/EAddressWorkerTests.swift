@@ -20,13 +20,7 @@ struct EAddressWorkerTests {
     let client = KafkaClientProperties(bootstrapServers: LocalBroker.testBootstrap)
     let logger = Logger(component: "test", threshold: .warning)
 
-    func prepare() async throws {
-        let admin = try KafkaAdmin(client: client, logger: logger)
-        _ = try await admin.createTopics([HubTopics.notifyEAddress, HubTopics.notifyReceipts, HubTopics.hubDeadLetter, HubTopics.hubRetry10s,
-                                          HubTopics.hubRetry1m, HubTopics.hubRetry10m]
-            .map { KafkaTopicSpecification(name: $0.name, partitions: Int32($0.partitions)) })
-        await admin.close()
-    }
+    let kit = ChannelTesting(.eaddress)
 
     func notices(_ count: Int, tag: String) -> [Notice] {
         (0 ..< count).map { index in
@@ -40,27 +34,9 @@ struct EAddressWorkerTests {
         }
     }
 
-    func publish(_ notices: [Notice]) async throws {
-        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: client), logger: logger)
-        _ = try await producer.sendAll(try notices.map {
-            KafkaProducerRecord(topic: HubTopics.notifyEAddress.name, key: Array($0.recipientKey.utf8), value: Array(try RecordJSON.encode($0)))
-        })
-        await producer.close()
-    }
-
-    func receipts(about tag: String, until done: @escaping ([NotificationReceipt]) -> Bool) async throws -> [NotificationReceipt] {
-        try await readUntil(HubTopics.notifyReceipts.name, client: client,
-                            keep: { record in Self.receipt(record)?.caseId.hasPrefix("\(tag)-") == true },
-                            until: { done($0.compactMap(Self.receipt)) }).compactMap(Self.receipt)
-    }
-
-    static func receipt(_ record: KafkaConsumerRecord) -> NotificationReceipt? {
-        record.value.flatMap { try? RecordJSON.decode(NotificationReceipt.self, from: Data($0)) }
-    }
-
     @Test("notices arrive once each with their Latvian text; the mailbox was down for a while, retries took them through; receipts say sending then delivered")
     func deliveryThroughAnOutage() async throws {
-        try await prepare()
+        try await kit.prepare()
         let tag = "EA" + UUID().uuidString.prefix(6)
         let mailbox = EAddressMailbox()
         try mailbox.start()
@@ -73,8 +49,8 @@ struct EAddressWorkerTests {
         let shutdown = ShutdownSignal()
         let running = Task { try await worker.run(shutdown: shutdown) }
         let sent = notices(20, tag: tag)
-        try await publish(sent)
-        let receipts = try await receipts(about: tag) { receipts in receipts.filter { $0.status == .delivered }.count >= 20 }
+        try await kit.publish(sent)
+        let receipts = try await kit.receipts(about: tag) { receipts in receipts.filter { $0.status == .delivered }.count >= 20 }
         shutdown.trigger()
         try await running.value
 
@@ -93,7 +69,7 @@ struct EAddressWorkerTests {
 
     @Test("killed between the gateway call and the commit: restarted, it confirms instead of sending again")
     func crashBetweenSendAndCommit() async throws {
-        try await prepare()
+        try await kit.prepare()
         let tag = "EK" + UUID().uuidString.prefix(6)
         let mailbox = EAddressMailbox()
         try mailbox.start()
@@ -102,14 +78,14 @@ struct EAddressWorkerTests {
         let environment = ["DRILL_BOOTSTRAP": LocalBroker.testBootstrap, "DRILL_MAILBOX": mailbox.baseURL, "DRILL_INSTANCE": "drill-\(tag)",
                            "DRILL_GROUP": "drill-\(tag)", "DRILL_CRASH_MARK": mark]
         let sent = notices(5, tag: tag)
-        try await publish(sent)
+        try await kit.publish(sent)
         let first = try startChild("channel-drill", environment: environment, log: "/tmp/channel-drill-\(tag)-1.log")
         try await waitUntil(seconds: 60) { !first.isRunning }
         #expect(first.terminationStatus == 9, "it died right after a gateway call")
         #expect(FileManager.default.fileExists(atPath: mark))
         let second = try startChild("channel-drill", environment: environment, log: "/tmp/channel-drill-\(tag)-2.log")
         defer { if second.isRunning { second.terminate() } }
-        let receipts = try await receipts(about: tag) { receipts in Set(receipts.filter { $0.status == .delivered }.compactMap(\.notificationId)).count >= 5 }
+        let receipts = try await kit.receipts(about: tag) { receipts in Set(receipts.filter { $0.status == .delivered }.compactMap(\.notificationId)).count >= 5 }
         second.terminate()
         try await waitUntil(seconds: 30) { !second.isRunning }
 
@@ -121,7 +97,7 @@ struct EAddressWorkerTests {
 
     @Test("the rate limit holds, and an open circuit spares a mailbox that is down")
     func rateLimitAndCircuit() async throws {
-        try await prepare()
+        try await kit.prepare()
         let tag = "ER" + UUID().uuidString.prefix(6)
         let mailbox = EAddressMailbox()
         try mailbox.start()
@@ -136,11 +112,11 @@ struct EAddressWorkerTests {
         let shutdown = ShutdownSignal()
         let running = Task { try await worker.run(shutdown: shutdown) }
         let sent = notices(60, tag: tag)
-        try await publish(sent)
+        try await kit.publish(sent)
         try await waitUntil(seconds: 60) { mailbox.refused >= 2 }
         try await Task.sleep(for: .seconds(3))
         mailbox.update { $0.downUntil = nil }
-        _ = try await receipts(about: tag) { receipts in Set(receipts.filter { $0.status == .delivered }.compactMap(\.notificationId)).count >= 60 }
+        _ = try await kit.receipts(about: tag) { receipts in Set(receipts.filter { $0.status == .delivered }.compactMap(\.notificationId)).count >= 60 }
         shutdown.trigger()
         try await running.value
 
@@ -155,7 +131,7 @@ struct EAddressWorkerTests {
 
     @Test("an unknown recipient is a permanent failure carrying the notice, for the fan-out to fall back")
     func permanentFailure() async throws {
-        try await prepare()
+        try await kit.prepare()
         let tag = "EP" + UUID().uuidString.prefix(6)
         let mailbox = EAddressMailbox()
         try mailbox.start()
@@ -167,8 +143,8 @@ struct EAddressWorkerTests {
                                           readiness: nil, logger: logger, hubVersion: "test", crashes: nil)
         let shutdown = ShutdownSignal()
         let running = Task { try await worker.run(shutdown: shutdown) }
-        try await publish(sent)
-        let receipts = try await receipts(about: tag) { $0.contains { $0.status == .permanentFailure } }
+        try await kit.publish(sent)
+        let receipts = try await kit.receipts(about: tag) { $0.contains { $0.status == .permanentFailure } }
         shutdown.trigger()
         try await running.value
         let failed = try #require(receipts.first { $0.status == .permanentFailure })

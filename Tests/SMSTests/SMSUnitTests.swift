@@ -26,8 +26,8 @@ struct SMSUnitTests {
         func parse(_ query: String) -> Result<DeliveryReport, KannelDeliveryReport.Refusal> {
             KannelDeliveryReport.parse(HTTPRequest(method: "GET", target: "/callbacks/kannel?" + query).queryItems)
         }
-        let delivered = try parse("id=\(id.uuidString.lowercased())&type=1&time=1795467684&ref=b963e354&answer=").get()
-        #expect(delivered.outcome == .delivered && delivered.reference == "b963e354")
+        let delivered = try parse("id=\(id.uuidString.lowercased())&gw=gw2&type=1&time=1795467684&ref=b963e354&answer=").get()
+        #expect(delivered.outcome == .delivered && delivered.reference == "gw2/b963e354")
         #expect(delivered.at == Date(timeIntervalSince1970: 1_795_467_684))
         #expect(try parse("id=\(id)&type=2&time=1&ref=x").get().outcome == .failed(code: "undelivered"))
         #expect(try parse("id=\(id)&type=16&time=1&ref=x").get().outcome == .failed(code: "smsc_rejected"))
@@ -39,7 +39,7 @@ struct SMSUnitTests {
         #expect(throws: KannelDeliveryReport.Refusal.unknownType("3")) { try parse("id=\(id)&type=3").get() }
         // The dlr-url asks Kannel for exactly the fields parse reads.
         let callback = KannelDeliveryReport.callback(base: "http://hub:8080/callbacks/kannel", notificationId: id)
-        #expect(callback == "http://hub:8080/callbacks/kannel?id=\(id.uuidString.lowercased())&type=%d&time=%T&ref=%F&answer=%A")
+        #expect(callback == "http://hub:8080/callbacks/kannel?id=\(id.uuidString.lowercased())&gw=kannel&type=%d&time=%T&ref=%F&answer=%A")
     }
 
     @Test("weights share traffic in an even rhythm; a failing gateway is left out, tried again after its cool-down, and restored by a success")
@@ -81,7 +81,7 @@ struct SMSUnitTests {
         let ucs2 = connector.query(for: notice, to: "+37120000001")
         #expect(ucs2.contains("coding=2&charset=UTF-16BE&text=%01%00%00%20%00b"))
         #expect(ucs2.contains("password=p%26w") && ucs2.contains("to=%2B37120000001"))
-        #expect(ucs2.contains("dlr-mask=19&dlr-url=http%3A%2F%2Fhub%3A8080%2Fcallbacks%2Fkannel%3Fid%3D\(notice.notificationId.uuidString.lowercased())%26type%3D%25d"))
+        #expect(ucs2.contains("dlr-mask=19&dlr-url=http%3A%2F%2Fhub%3A8080%2Fcallbacks%2Fkannel%3Fid%3D\(notice.notificationId.uuidString.lowercased())%26gw%3Dkannel%26type%3D%25d"))
         notice.body = "Hello 100%"
         #expect(connector.query(for: notice, to: "1").contains("coding=0&charset=UTF-8&text=Hello%20100%25"))
     }

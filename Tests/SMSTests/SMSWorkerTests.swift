@@ -19,31 +19,7 @@ struct SMSWorkerTests {
     let client = KafkaClientProperties(bootstrapServers: LocalBroker.testBootstrap)
     let logger = Logger(component: "test", threshold: .warning)
 
-    func prepare() async throws {
-        let admin = try KafkaAdmin(client: client, logger: logger)
-        _ = try await admin.createTopics([HubTopics.notifySMS, HubTopics.notifyReceipts, HubTopics.hubDeadLetter, HubTopics.hubRetry10s,
-                                          HubTopics.hubRetry1m, HubTopics.hubRetry10m]
-            .map { KafkaTopicSpecification(name: $0.name, partitions: Int32($0.partitions)) })
-        await admin.close()
-    }
-
-    func publish(_ notices: [Notice]) async throws {
-        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: client), logger: logger)
-        _ = try await producer.sendAll(try notices.map {
-            KafkaProducerRecord(topic: HubTopics.notifySMS.name, key: Array($0.recipientKey.utf8), value: Array(try RecordJSON.encode($0)))
-        })
-        await producer.close()
-    }
-
-    func receipts(about tag: String, seconds: Int = 60, until done: @escaping ([NotificationReceipt]) -> Bool) async throws -> [NotificationReceipt] {
-        try await readUntil(HubTopics.notifyReceipts.name, client: client, seconds: seconds,
-                            keep: { record in Self.receipt(record)?.caseId.hasPrefix("\(tag)-") == true },
-                            until: { done($0.compactMap(Self.receipt)) }).compactMap(Self.receipt)
-    }
-
-    static func receipt(_ record: KafkaConsumerRecord) -> NotificationReceipt? {
-        record.value.flatMap { try? RecordJSON.decode(NotificationReceipt.self, from: Data($0)) }
-    }
+    let kit = ChannelTesting(.sms)
 
     static func delivered(_ receipts: [NotificationReceipt]) -> Set<UUID> {
         Set(receipts.filter { $0.status == .delivered }.compactMap(\.notificationId))
@@ -61,7 +37,7 @@ struct SMSWorkerTests {
 
     @Test("each notice reaches the handset once, whole; receipts go sending, accepted by Kannel, delivered with the operator's id")
     func endToEnd() async throws {
-        try await prepare()
+        try await kit.prepare()
         let tag = "SE" + UUID().uuidString.prefix(6)
         let kannel = try KannelSandbox()
         try await kannel.start()
@@ -73,8 +49,8 @@ struct SMSWorkerTests {
         let shutdown = ShutdownSignal()
         let running = Task { try await worker.run(shutdown: shutdown) }
         let sent = smsNotices(20, tag: tag) { $0 % 2 == 0 ? longLatvian : "Pieteikums \(tag)-\($0) pienemts." }
-        try await publish(sent)
-        let receipts = try await receipts(about: tag) { Self.delivered($0).count >= 20 }
+        try await kit.publish(sent)
+        let receipts = try await kit.receipts(about: tag) { Self.delivered($0).count >= 20 }
         shutdown.trigger()
         try await running.value
 
@@ -98,7 +74,7 @@ struct SMSWorkerTests {
 
     @Test("two gateways share by weight; one goes down: its traffic moves over, nothing lost; back up: it gets its share again")
     func failover() async throws {
-        try await prepare()
+        try await kit.prepare()
         let tag = "SF" + UUID().uuidString.prefix(6)
         let first = try KannelSandbox(), second = try KannelSandbox()
         try await first.start()
@@ -117,8 +93,8 @@ struct SMSWorkerTests {
 
         // Both up: 3 to 1.
         let calm = smsNotices(40, tag: tag + "-a") { "Kods \($0)" }
-        try await publish(calm)
-        _ = try await receipts(about: tag + "-a") { Self.delivered($0).count >= 40 }
+        try await kit.publish(calm)
+        _ = try await kit.receipts(about: tag + "-a") { Self.delivered($0).count >= 40 }
         let calmFirst = first.received.count, calmSecond = second.received.count
         #expect(calmFirst + calmSecond == 40)
         #expect(calmFirst == 30 && calmSecond == 10, "shared 3:1 (\(calmFirst):\(calmSecond))")
@@ -126,8 +102,8 @@ struct SMSWorkerTests {
         // gw1 down: everything goes through gw2.
         first.stopSMSBox()
         let storm = smsNotices(30, tag: tag + "-b", first: 100) { "Kods \($0)" }
-        try await publish(storm)
-        _ = try await receipts(about: tag + "-b") { Self.delivered($0).count >= 30 }
+        try await kit.publish(storm)
+        _ = try await kit.receipts(about: tag + "-b") { Self.delivered($0).count >= 30 }
         #expect(first.received.count == calmFirst, "nothing through the gateway that is down")
         #expect(second.received.count == calmSecond + 30, "every notice through the other one, none lost")
         #expect(pooled.health["gw1"] != .healthy)
@@ -136,8 +112,8 @@ struct SMSWorkerTests {
         try await first.startSMSBox()
         try await Task.sleep(for: .seconds(2.5))
         let after = smsNotices(40, tag: tag + "-c", first: 200) { "Kods \($0)" }
-        try await publish(after)
-        _ = try await receipts(about: tag + "-c") { Self.delivered($0).count >= 40 }
+        try await kit.publish(after)
+        _ = try await kit.receipts(about: tag + "-c") { Self.delivered($0).count >= 40 }
         shutdown.trigger()
         try await running.value
         #expect(first.received.count > calmFirst + 20, "gw1 has its share back (\(first.received.count - calmFirst) of 40)")
@@ -150,7 +126,7 @@ struct SMSWorkerTests {
 
     @Test("10,000 SMS through Kannel at a 200/s limit: none lost, none doubled, every one delivered, the limit held")
     func load() async throws {
-        try await prepare()
+        try await kit.prepare()
         let tag = "SL" + UUID().uuidString.prefix(6)
         let kannel = try KannelSandbox()
         try await kannel.start()
@@ -164,8 +140,8 @@ struct SMSWorkerTests {
         let running = Task { try await worker.run(shutdown: shutdown) }
         let count = 10_000
         let sent = smsNotices(count, tag: tag) { "Kods \($0)" }
-        try await publish(sent)
-        let receipts = try await receipts(about: tag, seconds: 180) { Self.delivered($0).count >= count }
+        try await kit.publish(sent)
+        let receipts = try await kit.receipts(about: tag, seconds: 180) { Self.delivered($0).count >= count }
         shutdown.trigger()
         try await running.value
 

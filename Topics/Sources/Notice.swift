@@ -96,11 +96,15 @@ public struct NotificationReceipt: Codable, Sendable, Hashable {
     public var fallbackTo: UUID?
     /// On `permanent-failure` from a channel worker: the notice that failed, so the fan-out can fall back.
     public var notice: Notice?
+    /// Contacts the gateway says are no longer valid (push tokens of removed apps), as `ContactFingerprint`s,
+    /// so whoever keeps the profile can drop them; the contacts themselves stay off the receipts.
+    public var invalidContacts: [String]?
     public var at: Date
 
     public init(notificationId: UUID?, status: Status, channel: NotifyChannel?, recipientKey: String, requestId: UUID,
                 agency: String, caseId: String, messageClass: MessageClass, reason: String? = nil, gatewayReference: String? = nil,
-                fallbackTo: UUID? = nil, notice: Notice? = nil, at: Date) {
+                fallbackTo: UUID? = nil, notice: Notice? = nil, invalidContacts: [String]? = nil, at: Date) {
+        self.invalidContacts = invalidContacts
         self.notificationId = notificationId
         self.status = status
         self.channel = channel
@@ -184,6 +188,7 @@ extension NotificationReceipt: JSONWritable {
             json.member("channel", channel)
             json.member("fallbackTo", fallbackTo)
             json.member("gatewayReference", gatewayReference)
+            if let invalidContacts { json.key("invalidContacts"); json.array(invalidContacts) { $0.string($1) } }
             json.member("messageClass", messageClass)
             json.member("notice", notice)
             json.member("notificationId", notificationId)
@@ -192,5 +197,13 @@ extension NotificationReceipt: JSONWritable {
             json.member("requestId", requestId)
             json.member("status", status)
         }
+    }
+}
+
+/// A contact's fingerprint for receipts: `sha256:` and the first 16 hex digits of its SHA-256. Whoever
+/// holds the profile recognises its own contacts by it; the bus does not learn the contact.
+public enum ContactFingerprint {
+    public static func of(_ contact: String) -> String {
+        "sha256:" + SHA256.hash(Array(contact.utf8)).prefix(8).map { String(format: "%02x", $0) }.joined()
     }
 }

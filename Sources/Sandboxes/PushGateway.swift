@@ -1,0 +1,128 @@
+import Foundation
+import HTTPServer
+import Synchronization
+import Topics
+
+/// `hub sandbox push`: an emulator of the push gateway in
+/// docs/connectors/push.md, in the style of the state app's notification
+/// service, for tests and integrators. It records every push per
+/// idempotency key (a repeat gets the first answer), answers 410 for tokens
+/// of uninstalled apps and 404 for tokens it never issued, and can be slow,
+/// fail a share of requests, or be down for a while.
+public final class PushGateway: Sendable {
+    public struct Settings: Sendable {
+        public var latency: Duration = .zero
+        /// Share of pushes answered 503 (0...1).
+        public var failureRate: Double = 0
+        /// Every request answers 503 until this time.
+        public var downUntil: Date?
+        /// Tokens of apps that were uninstalled (410 Gone).
+        public var goneTokens: Set<String> = []
+        /// Tokens the gateway never issued (404).
+        public var unknownTokens: Set<String> = []
+        /// Required as `Authorization: Bearer …` when set.
+        public var apiKey: String?
+        public init() {}
+    }
+
+    public struct Push: Codable, Sendable, Hashable {
+        public var id: String
+        public var idempotencyKey: String
+        public var token: String
+        public var title: String
+        public var body: String
+        public var data: [String: String]
+        public var deliveredAt: Date
+    }
+
+    struct Submission: Decodable {
+        var token: String
+        var title: String
+        var body: String
+        var data: [String: String]?
+        var idempotencyKey: String?
+    }
+
+    private struct State {
+        var settings: Settings
+        var pushes: [String: Push] = [:]
+        var order: [String] = []
+        var attempts: [String: Int] = [:]
+        var refused = 0
+    }
+
+    private typealias Store = SharedState<State>
+
+    private let state: Store
+    private let server: HTTPServer
+
+    public init(host: String = "127.0.0.1", port: Int = 0, settings: Settings = Settings()) {
+        let state = Store(State(settings: settings))
+        self.state = state
+        var router = HTTPRouter()
+        router.register("POST", "/v1/push") { request in await Self.push(request, state: state) }
+        router.register("GET", "/v1/push/status") { request in
+            guard let key = request.queryValue("idempotencyKey"), let push = state.withLock({ $0.pushes[key] }) else {
+                return Self.problem(404, "unknown_push", "no push with this idempotency key")
+            }
+            return .json(Self.answer(push))
+        }
+        var configuration = HTTPServerConfiguration()
+        configuration.host = host
+        configuration.port = port
+        server = HTTPServer(configuration: configuration, router: router)
+    }
+
+    public func start() throws { try server.start() }
+    public func stop() { server.shutdown() }
+    public var baseURL: String { "http://127.0.0.1:\(server.port)" }
+
+    /// Changes the behaviour while running (tests inject faults this way).
+    public func update(_ change: (inout Settings) -> Void) { state.withLock { change(&$0.settings) } }
+    /// Every push delivered once, in arrival order.
+    public var pushes: [Push] { state.withLock { state in state.order.compactMap { state.pushes[$0] } } }
+    /// Requests per idempotency key, repeats and refusals included.
+    public var attempts: [String: Int] { state.withLock { $0.attempts } }
+    /// Requests answered 503 (down, or the failure rate).
+    public var refused: Int { state.withLock { $0.refused } }
+
+    private static func push(_ request: HTTPRequest, state: Store) async -> HTTPResponse {
+        let settings = state.withLock { $0.settings }
+        if settings.latency > .zero { try? await Task.sleep(for: settings.latency) }
+        if let key = settings.apiKey, request.headers["Authorization"] != "Bearer \(key)" {
+            return problem(401, "unauthorized", "a valid API key is required")
+        }
+        guard let submission = try? JSONDecoder().decode(Submission.self, from: request.body), !submission.token.isEmpty, !submission.title.isEmpty else {
+            return problem(400, "invalid_push", "token, title and body are required")
+        }
+        let key = request.headers["Idempotency-Key"] ?? submission.idempotencyKey ?? UUID().uuidString
+        state.withLock { $0.attempts[key, default: 0] += 1 }
+        if let down = settings.downUntil, Date() < down {
+            state.withLock { $0.refused += 1 }
+            return problem(503, "unavailable", "the push service is down")
+        }
+        if settings.failureRate > 0, Double.random(in: 0 ..< 1) < settings.failureRate {
+            state.withLock { $0.refused += 1 }
+            return problem(503, "unavailable", "try again")
+        }
+        if settings.goneTokens.contains(submission.token) { return problem(410, "token_gone", "the app was removed from this device") }
+        if settings.unknownTokens.contains(submission.token) { return problem(404, "token_unknown", "no device has this token") }
+        let (push, repeated) = state.withLock { state -> (Push, Bool) in
+            if let existing = state.pushes[key] { return (existing, true) }
+            let push = Push(id: String(format: "PN-%08d", state.order.count + 1), idempotencyKey: key, token: submission.token, title: submission.title,
+                            body: submission.body, data: submission.data ?? [:], deliveredAt: Date())
+            state.pushes[key] = push
+            state.order.append(key)
+            return (push, false)
+        }
+        return .json(answer(push), status: repeated ? 200 : 201)
+    }
+
+    static func problem(_ status: Int, _ code: String, _ message: String) -> HTTPResponse {
+        .json(#"{"error":"\#(code)","message":"\#(message)"}"#, status: status)
+    }
+
+    static func answer(_ push: Push) -> String {
+        #"{"id":"\#(push.id)","status":"delivered","deliveredAt":"\#(RFC3339Timestamp.format(push.deliveredAt))"}"#
+    }
+}

@@ -1,0 +1,161 @@
+import BrokerTestSupport
+import ChannelDelivery
+import ChannelWorker
+import DeadLetters
+import Foundation
+import HubLogging
+import HubRuntime
+import Kafka
+import LocalBroker
+@testable import PushConnector
+import Sandboxes
+import Testing
+import Topics
+
+@Suite("Push: one outcome from each token's result")
+struct PushOutcomeTests {
+    @Test("a temporary failure retries the notice; delivered to some names the invalid; none valid is permanent and names them all")
+    func outcomes() {
+        #expect(PushConnector.outcome([.delivered("PN-1"), .temporary(code: "http_503", message: "")], tokens: ["a", "b"])
+            == .temporary(code: "http_503", message: ""))
+        #expect(PushConnector.outcome([.delivered("PN-1"), .delivered("PN-2")], tokens: ["a", "b"]).isDelivered(reference: "PN-1,PN-2"))
+        guard case .partlyDelivered("PN-1", _, ["b"]) = PushConnector.outcome([.delivered("PN-1"), .invalid], tokens: ["a", "b"]) else {
+            Issue.record("delivered to a, b invalid"); return
+        }
+        #expect(PushConnector.outcome([.invalid, .invalid], tokens: ["a", "b"]) == .contactsInvalid(contacts: ["a", "b"], message: "no device token of the notice is valid any more"))
+        #expect(PushConnector.outcome([.refused(code: "http_400", message: "bad")], tokens: ["a"]) == .permanent(code: "http_400", message: "bad"))
+        #expect(ContactFingerprint.of("token-a").hasPrefix("sha256:") && ContactFingerprint.of("token-a").count == 23)
+        #expect(ContactFingerprint.of("token-a") != ContactFingerprint.of("token-b"))
+    }
+}
+
+extension GatewayOutcome {
+    func isDelivered(reference expected: String) -> Bool {
+        if case .delivered(let reference, _) = self { reference == expected } else { false }
+    }
+}
+
+/// The push worker against the push gateway emulator (`hub sandbox push`) and the real broker.
+@Suite("Push delivery against the push gateway emulator", .serialized)
+struct PushWorkerTests {
+    let client = KafkaClientProperties(bootstrapServers: LocalBroker.testBootstrap)
+    let logger = Logger(component: "test", threshold: .warning)
+
+    let kit = ChannelTesting(.push)
+
+    func notices(_ count: Int, tag: String, tokens: (Int) -> [String]) -> [Notice] {
+        (0 ..< count).map { index in
+            let request = NotificationRequest(requestId: UUID(), clientKey: "c:" + String(repeating: "e", count: 28) + String(format: "%04d", index),
+                                              representativeKey: nil, agency: "PMLP", caseId: "\(tag)-\(index)", serviceId: "PMLP-PASE",
+                                              status: .completed, step: nil, messageClass: .informational, occurredAt: Date(), link: "https://latvija.lv/lieta/\(index)")
+            return Notice(notificationId: UUID(), channel: .push, recipientKey: request.clientKey, role: .client, to: tokens(index),
+                          messageClass: .informational, carriesContent: true, language: "lv", templateId: "*/completed/push/lv",
+                          subject: "Pase gatava: lieta \(tag)-\(index)", body: "Jūsu pase ir gatava saņemšanai. Ņemiet līdzi personas apliecību.",
+                          request: request, createdAt: Date())
+        }
+    }
+
+    func run(_ gateway: PushGateway, tag: String, timeout: Duration = .seconds(5), ladder: String = "1s,2s,4s",
+             _ body: () async throws -> Void) async throws {
+        let worker = ChannelWorkerService(connector: PushConnector(baseURL: gateway.baseURL, apiKey: "test-key", timeout: timeout), client: client,
+                                          instance: "push-\(tag)", groupID: "push-\(tag)",
+                                          settings: .init(ladder: try RetryLadder(parsing: ladder), confirmEvery: .milliseconds(300), circuitOpenSeconds: 1),
+                                          metrics: MetricsRegistry(), readiness: nil, logger: logger, hubVersion: "test", crashes: nil)
+        let shutdown = ShutdownSignal()
+        let running = Task { try await worker.run(shutdown: shutdown) }
+        do { try await body() } catch {
+            shutdown.trigger()
+            try? await running.value
+            throw error
+        }
+        shutdown.trigger()
+        try await running.value
+    }
+
+    @Test("every device of the client gets the push once, with title, body, data and the idempotency key; receipts say sending then delivered")
+    func delivery() async throws {
+        try await kit.prepare()
+        let tag = "PD" + UUID().uuidString.prefix(6)
+        var settings = PushGateway.Settings()
+        settings.apiKey = "test-key"
+        let gateway = PushGateway(settings: settings)
+        try gateway.start()
+        defer { gateway.stop() }
+        let sent = notices(10, tag: tag) { ["\(tag)-phone-\($0)", "\(tag)-tablet-\($0)"] }
+        var receipts: [NotificationReceipt] = []
+        try await run(gateway, tag: tag) {
+            try await kit.publish(sent)
+            receipts = try await kit.receipts(about: tag) { ChannelTesting.final($0).count >= 10 }
+        }
+        let pushes = gateway.pushes.filter { $0.token.hasPrefix(tag) }
+        #expect(pushes.count == 20, "two devices each, once")
+        for notice in sent {
+            for (index, token) in notice.to.enumerated() {
+                let push = try #require(pushes.first { $0.token == token })
+                #expect(push.idempotencyKey == "\(notice.notificationId.lowercasedString):\(index)")
+                #expect(push.title == notice.subject && push.body == notice.body)
+                #expect(push.data["notificationId"] == notice.notificationId.lowercasedString && push.data["caseId"] == notice.request.caseId)
+            }
+            let mine = receipts.filter { $0.notificationId == notice.notificationId }
+            #expect(mine.first?.status == .sending)
+            #expect(mine.last?.status == .delivered && mine.last?.gatewayReference?.components(separatedBy: ",").count == 2)
+        }
+    }
+
+    @Test("410 and 404 mark tokens invalid: a notice with a valid token is delivered naming the others; one with none fails permanently, carrying the notice")
+    func invalidTokens() async throws {
+        try await kit.prepare()
+        let tag = "PI" + UUID().uuidString.prefix(6)
+        var settings = PushGateway.Settings()
+        settings.goneTokens = ["\(tag)-gone-0", "\(tag)-gone-1"]
+        settings.unknownTokens = ["\(tag)-unknown-1"]
+        let gateway = PushGateway(settings: settings)
+        try gateway.start()
+        defer { gateway.stop() }
+        let sent = notices(2, tag: tag) { $0 == 0 ? ["\(tag)-good-0", "\(tag)-gone-0"] : ["\(tag)-gone-1", "\(tag)-unknown-1"] }
+        var receipts: [NotificationReceipt] = []
+        try await run(gateway, tag: tag) {
+            try await kit.publish(sent)
+            receipts = try await kit.receipts(about: tag) { ChannelTesting.final($0).count >= 2 }
+        }
+        let final = ChannelTesting.final(receipts)
+        let partly = try #require(final[sent[0].notificationId])
+        #expect(partly.status == .delivered && partly.reason == "some_contacts_invalid")
+        #expect(partly.invalidContacts == [ContactFingerprint.of("\(tag)-gone-0")])
+        let failed = try #require(final[sent[1].notificationId])
+        #expect(failed.status == .permanentFailure && failed.reason == "contacts_invalid")
+        #expect(failed.invalidContacts == [ContactFingerprint.of("\(tag)-gone-1"), ContactFingerprint.of("\(tag)-unknown-1")])
+        #expect(failed.notice?.notificationId == sent[1].notificationId, "carries the notice, for the fan-out to fall back")
+        #expect(receipts.allSatisfy { receipt in !(receipt.invalidContacts ?? []).contains { $0.contains(tag) } }, "fingerprints, not tokens")
+        #expect(gateway.pushes.filter { $0.token.hasPrefix(tag) }.map(\.token) == ["\(tag)-good-0"])
+    }
+
+    @Test("the gateway answers 503 for a while, then hangs past the time-out, then recovers: every push arrives exactly once, every receipt is final")
+    func outageAndHang() async throws {
+        try await kit.prepare()
+        let tag = "PO" + UUID().uuidString.prefix(6)
+        let gateway = PushGateway()
+        try gateway.start()
+        defer { gateway.stop() }
+        gateway.update { $0.downUntil = .distantFuture }  // down until the worker has met it
+        let sent = notices(12, tag: tag) { ["\(tag)-device-\($0)"] }
+        var receipts: [NotificationReceipt] = []
+        try await run(gateway, tag: tag, timeout: .milliseconds(400), ladder: "1s,1s,2s,2s,4s") {
+            try await kit.publish(sent)
+            try await waitUntil(seconds: 30) { gateway.refused >= 1 }
+            gateway.update { $0.downUntil = Date().addingTimeInterval(2) }
+            // Down for 2 s, then slower than the worker waits for 2 s more: time-outs whose pushes still land.
+            gateway.update { $0.latency = .milliseconds(700) }
+            try await Task.sleep(for: .seconds(4))
+            gateway.update { $0.latency = .zero }
+            receipts = try await kit.receipts(about: tag) { ChannelTesting.final($0).count >= 12 }
+        }
+        let pushes = gateway.pushes.filter { $0.token.hasPrefix(tag) }
+        #expect(pushes.count == 12, "each once, repeats answered from the idempotency key")
+        #expect(Set(pushes.map(\.token)) == Set(sent.map { $0.to[0] }))
+        let final = ChannelTesting.final(receipts)
+        #expect(final.count == 12 && final.values.allSatisfy { $0.status == .delivered })
+        let attempts = gateway.attempts.filter { $0.key.hasPrefix(sent[0].notificationId.lowercasedString) }.values.reduce(0, +)
+        #expect(attempts >= 2, "the first notice was tried more than once (\(attempts))")
+    }
+}
