@@ -93,7 +93,7 @@ public struct SendLedger: Sendable {
         case .delivered, .permanentFailure, .technicalFailure, .temporaryFailure:
             states[id] = receipt.status
             handedAt[id] = nil
-        case .created, .undeliverable, .fallback: break
+        case .created, .undeliverable, .fallback, .scheduled: break
         }
     }
 

@@ -39,3 +39,28 @@ struct SendLedgerTests {
         #expect(ledger.decision(for: old) == .done)
     }
 }
+
+@Suite("Schedule book: notices held until their notBefore")
+struct ScheduleBookTests {
+    func notice(_ notBefore: Date?) -> Notice {
+        let request = NotificationRequest(requestId: UUID(), clientKey: "c:k", representativeKey: nil, agency: "VID", caseId: "1", serviceId: "S",
+                                          status: .accepted, step: nil, messageClass: .informational, occurredAt: Date(), link: nil)
+        return Notice(notificationId: UUID(), channel: .sms, recipientKey: "c:k", role: .client, to: ["1"], messageClass: .informational,
+                      carriesContent: true, language: "lv", templateId: "t", subject: nil, body: "b", notBefore: notBefore, request: request, createdAt: Date())
+    }
+
+    @Test("due notices come out earliest first and only once; a tombstone forgets one")
+    func due() {
+        let now = Date(timeIntervalSince1970: 1_000_000)
+        var book = ScheduleBook()
+        let late = notice(now.addingTimeInterval(60)), early = notice(now.addingTimeInterval(10)), later = notice(now.addingTimeInterval(3600))
+        let forgotten = notice(now.addingTimeInterval(5))
+        for held in [late, early, later, forgotten] { book.hold(held) }
+        book.forget(forgotten.notificationId)
+        #expect(book.takeDue(at: now).isEmpty)
+        #expect(book.next == now.addingTimeInterval(10))
+        #expect(book.takeDue(at: now.addingTimeInterval(61)).map(\.notificationId) == [early.notificationId, late.notificationId])
+        #expect(book.takeDue(at: now.addingTimeInterval(61)).isEmpty)
+        #expect(book.count == 1)
+    }
+}

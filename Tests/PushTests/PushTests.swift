@@ -158,4 +158,40 @@ struct PushWorkerTests {
         let attempts = gateway.attempts.filter { $0.key.hasPrefix(sent[0].notificationId.lowercasedString) }.values.reduce(0, +)
         #expect(attempts >= 2, "the first notice was tried more than once (\(attempts))")
     }
+
+    @Test("quiet hours: a notice with notBefore is held, survives a worker restart, and goes out when due; one without waits for nothing")
+    func heldUntilNotBefore() async throws {
+        try await kit.prepare()
+        let tag = "PQ" + UUID().uuidString.prefix(6)
+        let gateway = PushGateway()
+        try gateway.start()
+        defer { gateway.stop() }
+        var sent = notices(3, tag: tag) { ["\(tag)-device-\($0)"] }
+        let due = Date().addingTimeInterval(20)
+        sent[0].notBefore = due
+        sent[1].notBefore = due.addingTimeInterval(1)
+        // First worker: holds two, sends the third at once; stopped before the two are due.
+        try await run(gateway, tag: tag) {
+            try await kit.publish(sent)
+            _ = try await kit.receipts(about: tag) { receipts in
+                receipts.filter { $0.status == .scheduled }.count >= 2 && ChannelTesting.final(receipts)[sent[2].notificationId] != nil
+            }
+        }
+        #expect(gateway.pushes.filter { $0.token.hasPrefix(tag) }.map(\.token) == ["\(tag)-device-2"], "only the one without notBefore so far")
+        #expect(Date() < due, "the test stopped the first worker before the held notices were due")
+        // Second worker (same group): releases them when due, from notify.scheduled.
+        var receipts: [NotificationReceipt] = []
+        try await run(gateway, tag: tag) {
+            receipts = try await kit.receipts(about: tag) { ChannelTesting.final($0).count >= 3 }
+        }
+        let pushes = gateway.pushes.filter { $0.token.hasPrefix(tag) }
+        #expect(pushes.count == 3, "each once")
+        for notice in sent[0 ... 1] {
+            let push = try #require(pushes.first { $0.token == notice.to[0] })
+            #expect(push.deliveredAt >= notice.notBefore!, "not before its time")
+            #expect(push.deliveredAt < notice.notBefore!.addingTimeInterval(10), "and not much after")
+            let statuses = receipts.filter { $0.notificationId == notice.notificationId }.map(\.status)
+            #expect(statuses.first == .scheduled && statuses.last == .delivered, "\(statuses)")
+        }
+    }
 }

@@ -69,6 +69,12 @@ public enum HubTopics {
         keyFormat: clientKey, owner: notify,
         summary: "Delivery outcomes of notifications per channel.")
 
+    /// Notices held until their `notBefore` (quiet hours), by the channel workers that will send them.
+    public static let notifyScheduled = TopicDeclaration(
+        name: "notify.scheduled", partitions: 3, cleanupPolicy: .compact, retention: .forever,
+        keyFormat: "<notificationId>", owner: notify,
+        summary: "Notices waiting for their notBefore (quiet hours), compacted by notification id; a tombstone once released.")
+
     /// Message templates per status and language.
     public static let notifyTemplates = TopicDeclaration(
         name: "notify.templates", partitions: 1, cleanupPolicy: .compact, retention: .forever,
@@ -143,7 +149,7 @@ public enum HubTopics {
     /// Every declared topic, in documentation order.
     public static let all: [TopicDeclaration] = [
         statusEvents, statusHistory, statusCurrent, statusQuarantine, statusStats, catalogueServices,
-        notifyRequests, notifyEAddress, notifySMS, notifyEmail, notifyPush, notifyReceipts, notifyTemplates,
+        notifyRequests, notifyEAddress, notifySMS, notifyEmail, notifyPush, notifyReceipts, notifyScheduled, notifyTemplates,
         clientsProfiles,
         dagrLookupRequests, dagrLookupReplies, dagrLookupAudit, dagrPolicy, dagrChanges,
         hubRetry10s, hubRetry1m, hubRetry10m, hubDeadLetter, hubDeadLetterState, hubAudit,

@@ -73,6 +73,8 @@ public struct NotificationReceipt: Codable, Sendable, Hashable {
         case undeliverable
         /// A permanent failure moved the notice to the next channel (`fallbackTo`).
         case fallback
+        /// Held by the channel worker until the notice's `notBefore` (the client's quiet hours).
+        case scheduled
         case sending
         case delivered
         case temporaryFailure = "temporary-failure"
