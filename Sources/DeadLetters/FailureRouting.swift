@@ -33,8 +33,8 @@ public struct FailureRouting: Sendable {
         var added: [(String, String)] = []
         switch failure.errorClass {
         case .retriable:
-            if let delay = ladder.delay(afterAttempt: attempts) {
-                topic = RetryLadder.topic(forDelay: delay)
+            if let base = ladder.delay(afterAttempt: attempts), let delay = ladder.jitteredDelay(afterAttempt: attempts) {
+                topic = RetryLadder.topic(forDelay: base)
                 // Rounded up: a retry never runs before its delay has passed.
                 added.append((FailureHeaderName.retryDue, String(Int64(((now.timeIntervalSince1970 + delay) * 1000).rounded(.up)))))
             } else {

@@ -8,9 +8,13 @@ import Topics
 /// topic no record waits behind one due much later.
 public struct RetryLadder: Sendable, Hashable, CustomStringConvertible {
     public let delaysSeconds: [Double]
+    /// Each delay is stretched by a random share up to this (0.2: up to 20% longer), so records that
+    /// failed together (a gateway outage) do not all come back in the same instant. Never shorter.
+    public var jitter: Double
 
-    public init(delaysSeconds: [Double]) {
+    public init(delaysSeconds: [Double], jitter: Double = 0) {
         self.delaysSeconds = delaysSeconds
+        self.jitter = max(0, jitter)
     }
 
     /// 10 seconds, 1 minute, 10 minutes.
@@ -35,9 +39,14 @@ public struct RetryLadder: Sendable, Hashable, CustomStringConvertible {
         self.init(delaysSeconds: delays)
     }
 
-    /// The delay before attempt `attempt + 1`, after `attempt` failures; nil when the ladder is exhausted.
+    /// The delay before attempt `attempt + 1`, after `attempt` failures, without jitter; nil when the ladder is exhausted.
     public func delay(afterAttempt attempt: Int) -> Double? {
         attempt >= 1 && attempt <= delaysSeconds.count ? delaysSeconds[attempt - 1] : nil
+    }
+
+    /// The delay with its jitter: `random` (0..<1) picks how far into the stretch it falls.
+    public func jitteredDelay(afterAttempt attempt: Int, random: Double = Double.random(in: 0 ..< 1)) -> Double? {
+        delay(afterAttempt: attempt).map { $0 * (1 + jitter * random) }
     }
 
     /// The retry topic that carries a delay.

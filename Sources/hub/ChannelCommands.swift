@@ -158,8 +158,12 @@ enum ChannelCommands {
 
     /// The settings every channel worker shares, with its own rate limit.
     static func workerSettings(_ configuration: HubConfiguration, rateKey: String) throws -> ChannelWorkerService.Settings {
-        let ladder: RetryLadder
+        var ladder: RetryLadder
         do { ladder = try RetryLadder(parsing: configuration["channel.retry.ladder"]!) } catch { throw UsageError(error.description) }
+        guard let jitter = Double(configuration["channel.retry.jitter"]!), (0 ... 1).contains(jitter) else {
+            throw UsageError("channel.retry.jitter must be a share between 0 and 1")
+        }
+        ladder.jitter = jitter
         let rate = try configuration.integer(rateKey)
         return ChannelWorkerService.Settings(ladder: ladder, confirmEvery: .seconds(5),
                                              confirmTimeout: .seconds(try configuration.integer("channel.confirm.timeout.seconds")),

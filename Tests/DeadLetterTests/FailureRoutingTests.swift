@@ -75,6 +75,24 @@ struct FailureRoutingTests {
         #expect(quarantined.topic == "status.quarantine")
         #expect(RetryLadder.none.delay(afterAttempt: 1) == nil)
     }
+
+    @Test("jitter stretches a delay by up to its share, never shortens it, and leaves the retry topic as the step chose it")
+    func jitter() throws {
+        var ladder = try RetryLadder(parsing: "10s,1m")
+        ladder.jitter = 0.2
+        #expect(ladder.jitteredDelay(afterAttempt: 1, random: 0) == 10)
+        #expect(ladder.jitteredDelay(afterAttempt: 1, random: 0.5) == 11)
+        #expect(ladder.jitteredDelay(afterAttempt: 2, random: 0.999)! < 72)
+        #expect(ladder.jitteredDelay(afterAttempt: 3) == nil)
+        let routing = FailureRouting(service: "channel-sms", ladder: ladder, hubVersion: "test")
+        let now = Date(timeIntervalSince1970: 1_000_000)
+        for _ in 0 ..< 50 {
+            let retried = routing.route(Self.original, failure: RecordFailure(.retriable, code: "http_503", message: "m", stage: "send"), now: now)
+            #expect(retried.topic == "hub.retry.10s")
+            let due = RetrySchedule.due(of: KafkaConsumerRecord(topic: retried.topic, partition: 0, offset: 0, key: nil, value: nil, headers: retried.headers, timestampMilliseconds: nil))
+            #expect(due >= 1_000_010_000 && due <= 1_000_012_000, "\(due)")
+        }
+    }
 }
 
 @Suite("Dead-letter index, filters, stats and replay records")

@@ -38,7 +38,7 @@ func smsNotices(_ count: Int, tag: String, first: Int = 0, body: (Int) -> String
                                           representativeKey: nil, agency: "CSDD", caseId: "\(tag)-\(index)", serviceId: "CSDD-REG",
                                           status: .accepted, step: nil, messageClass: .informational, occurredAt: Date(), link: nil)
         let text = SMSTextProbe.segments(body(index))
-        return Notice(notificationId: UUID(), channel: .sms, recipientKey: request.clientKey, role: .client, to: [String(format: "3712%07d", index)],
+        return Notice(notificationId: UUID(), channel: .sms, recipientKey: request.clientKey, role: .client, to: [String(format: "37199%06d", index)],
                       messageClass: .informational, carriesContent: true, language: "lv", templateId: "*/accepted/sms/lv", subject: nil, body: body(index),
                       smsSegments: text.segments, smsEncoding: text.encoding, request: request, createdAt: Date())
     }

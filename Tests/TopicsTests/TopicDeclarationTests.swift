@@ -25,6 +25,7 @@ struct TopicDeclarationTests {
         ExpectedTopic(name: "notify.email", policy: .delete, retention: .days(14)),
         ExpectedTopic(name: "notify.push", policy: .delete, retention: .days(14)),
         ExpectedTopic(name: "notify.receipts", policy: .delete, retention: .days(180)),
+        ExpectedTopic(name: "notify.scheduled", policy: .compact, retention: .forever),
         ExpectedTopic(name: "notify.templates", policy: .compact, retention: nil),
         ExpectedTopic(name: "clients.profiles", policy: .compact, retention: nil),
         ExpectedTopic(name: "dagr.lookup.requests", policy: .delete, retention: .days(1)),
