@@ -10,6 +10,7 @@ let package = Package(
         .executable(name: "hub", targets: ["hub"]),
         .library(name: "Kafka", targets: ["Kafka"]),
         .library(name: "Topics", targets: ["Topics"]),
+        .library(name: "LookupClient", targets: ["LookupClient"]),
     ],
     targets: [
         .systemLibrary(
@@ -33,6 +34,11 @@ let package = Package(
         .target(name: "DeadLetters", dependencies: ["Kafka", "Topics", "HubLogging"], path: "Sources/DeadLetters"),
         .target(name: "Notifications", dependencies: ["Topics"], path: "Sources/Notifications"),
         .target(name: "NotificationService", dependencies: ["Notifications", "DeadLetters", "HubRuntime", "Kafka", "Topics", "HubLogging"], path: "Sources/NotificationService"),
+        .target(name: "Lookups", dependencies: ["ChannelDelivery", "Topics"], path: "Sources/Lookups"),
+        .target(name: "LookupService", dependencies: ["Lookups", "DeadLetters", "HubRuntime", "Kafka", "Topics", "HubLogging"], path: "Sources/LookupService"),
+        // The integrators' Swift client for lookups over the bus.
+        .target(name: "LookupClient", dependencies: ["Kafka", "Topics", "HubLogging"], path: "Sources/LookupClient"),
+        .target(name: "DAGRConnector", dependencies: ["GatewayHTTP", "Lookups", "Topics"], path: "Connectors/DAGR"),
         .target(name: "ChannelDelivery", dependencies: ["Topics"], path: "Sources/ChannelDelivery"),
         .target(name: "Sandboxes", dependencies: ["GatewayHTTP", "HTTPServer", "LocalBroker", "Topics"], path: "Sources/Sandboxes"),
         .target(name: "EmailConnector", dependencies: ["CCurl", "ChannelDelivery", "Topics"], path: "Connectors/Email"),
@@ -41,7 +47,7 @@ let package = Package(
         .target(name: "SMSConnector", dependencies: ["ChannelDelivery", "GatewayHTTP", "HTTPServer", "Notifications", "Topics"], path: "Connectors/SMS"),
         .target(name: "ChannelWorker", dependencies: ["ChannelDelivery", "DeadLetters", "HubRuntime", "Kafka", "Topics", "HubLogging"], path: "Sources/ChannelWorker"),
         .target(name: "DeadLetterService", dependencies: ["DeadLetters", "HubRuntime", "Kafka", "Topics", "HubLogging"], path: "Sources/DeadLetterService"),
-        .executableTarget(name: "hub", dependencies: ["HubRuntime", "Kafka", "Topics", "HubLogging", "LocalBroker", "StatusIngestService", "StatusIngest", "DeadLetters", "DeadLetterService", "Notifications", "NotificationService", "ChannelDelivery", "ChannelWorker", "EAddressConnector", "EmailConnector", "SMSConnector", "PushConnector", "Sandboxes"], path: "Sources/hub"),
+        .executableTarget(name: "hub", dependencies: ["HubRuntime", "Kafka", "Topics", "HubLogging", "LocalBroker", "StatusIngestService", "StatusIngest", "DeadLetters", "DeadLetterService", "Notifications", "NotificationService", "ChannelDelivery", "ChannelWorker", "EAddressConnector", "EmailConnector", "SMSConnector", "PushConnector", "Sandboxes", "Lookups", "LookupService", "LookupClient", "DAGRConnector"], path: "Sources/hub"),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "Topics", "HubLogging", "HubRuntime", "LocalBroker"], path: "Tests/KafkaTests"),
         .testTarget(name: "TopicsTests", dependencies: ["Topics"], path: "Tests/TopicsTests"),
         .testTarget(name: "HubRuntimeTests", dependencies: ["HubRuntime", "HubLogging", "Kafka", "Topics", "LocalBroker"], path: "Tests/HubRuntimeTests"),
@@ -59,6 +65,7 @@ let package = Package(
         .testTarget(name: "EmailTests", dependencies: ["BrokerTestSupport", "EmailConnector", "ChannelDelivery", "ChannelWorker", "HubRuntime", "Kafka", "Topics", "HubLogging", "LocalBroker"], path: "Tests/EmailTests", exclude: ["smtp_relay.py"]),
         .testTarget(name: "SMSTests", dependencies: ["BrokerTestSupport", "SMSConnector", "Sandboxes", "HTTPServer", "ChannelDelivery", "ChannelWorker", "DeadLetters", "HubRuntime", "Kafka", "Topics", "HubLogging", "LocalBroker"], path: "Tests/SMSTests"),
         .testTarget(name: "PushTests", dependencies: ["BrokerTestSupport", "PushConnector", "Sandboxes", "ChannelDelivery", "ChannelWorker", "DeadLetters", "HubRuntime", "Kafka", "Topics", "HubLogging", "LocalBroker"], path: "Tests/PushTests"),
+        .testTarget(name: "LookupTests", dependencies: ["BrokerTestSupport", "Lookups", "LookupService", "LookupClient", "DAGRConnector", "Sandboxes", "DeadLetters", "HubRuntime", "Kafka", "Topics", "HubLogging", "LocalBroker"], path: "Tests/LookupTests"),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"], path: "Tests/HTTPServerTests"),
     ],
     swiftLanguageModes: [.v6]

@@ -36,7 +36,10 @@ public final class CurlHTTPClient: Sendable {
         public var url: String
         public var headers: [(String, String)]
         public var body: [UInt8]?
-        public init(method: String = "GET", url: String, headers: [(String, String)] = [], body: [UInt8]? = nil) {
+        /// This request's time-out, when shorter than the client's (a caller's deadline).
+        public var timeout: Duration?
+        public init(method: String = "GET", url: String, headers: [(String, String)] = [], body: [UInt8]? = nil, timeout: Duration? = nil) {
+            self.timeout = timeout
             self.method = method
             self.url = url
             self.headers = headers
@@ -116,7 +119,7 @@ public final class CurlHTTPClient: Sendable {
                 if woken { continue }
                 return
             }
-            job.done(Self.transfer(curl, job.request, timeout: timeout))
+            job.done(Self.transfer(curl, job.request, timeout: min(timeout, job.request.timeout ?? timeout)))
         }
     }
 

@@ -6,13 +6,15 @@ public enum KafkaSubscription: Sendable, Hashable {
     case topics([String])
     case pattern(String)
     case partitionsFromStart([KafkaTopicPartition])
+    /// Given partitions from their end, outside any group: a reply reader that wants only what comes next.
+    case partitionsFromEnd([KafkaTopicPartition])
 
     /// librdkafka treats a name starting with `^` as a regular expression.
     var names: [String] {
         switch self {
         case .topics(let topics): topics
         case .pattern(let regex): [regex.hasPrefix("^") ? regex : "^" + regex]
-        case .partitionsFromStart: []
+        case .partitionsFromStart, .partitionsFromEnd: []
         }
     }
 }

@@ -56,6 +56,14 @@ public struct JSONWriter {
         bytes.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
     }
 
+    /// Starts a member whose name is only known at run time (a map's keys), escaped like any string.
+    public mutating func key(dynamic name: String) {
+        if hasMember[hasMember.count - 1] { bytes.append(UInt8(ascii: ",")) }
+        hasMember[hasMember.count - 1] = true
+        string(name)
+        bytes.append(UInt8(ascii: ":"))
+    }
+
     // MARK: Members (left out when nil)
 
     public mutating func member(_ name: StaticString, _ value: String?) {

@@ -396,9 +396,10 @@ final class ConsumerCore: @unchecked Sendable {
     }
 
     /// Takes `partitions` from their first offset without joining the group.
-    func assignFromStart(_ partitions: [KafkaTopicPartition]) -> rd_kafka_resp_err_t {
+    /// Assigns `partitions` at `offset` (RD_KAFKA_OFFSET_BEGINNING or _END), outside any group.
+    func assign(_ partitions: [KafkaTopicPartition], at offset: Int64) -> rd_kafka_resp_err_t {
         let list = RDKafkaTopicPartitionList(capacity: partitions.count)
-        for partition in partitions { list.add(partition, offset: Int64(RD_KAFKA_OFFSET_BEGINNING)) }
+        for partition in partitions { list.add(partition, offset: offset) }
         let err = rd_kafka_assign(handle, list.pointer)
         if err == RD_KAFKA_RESP_ERR_NO_ERROR { state.withLock { $0.assignment = Set(partitions) } }
         return err

@@ -1,0 +1,50 @@
+import Foundation
+import GatewayHTTP
+import Lookups
+import Topics
+
+/// The register API of docs/lookups.md (DAGR-style REST/JSON), spoken by the
+/// real platform's adapter and by `hub sandbox dagr`: `GET /v1/persons?code=`,
+/// `/v1/companies?regNumber=`, `/v1/addresses?code=|text=`,
+/// `/v1/objects?dataset=&id=`; `200 {"asOf", "record": {…}}`, `404`, `5xx`.
+/// At most `connections` calls are in flight; more wait their turn.
+public struct DAGRConnector: RegisterUpstream {
+    public let baseURL: String
+    public let apiKey: String?
+    private let http: CurlHTTPClient
+
+    public init(baseURL: String, apiKey: String? = nil, connections: Int = 16, timeout: Duration = .seconds(5)) {
+        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.apiKey = apiKey
+        http = CurlHTTPClient(connections: connections, timeout: timeout)
+    }
+
+    public func fetch(_ query: LookupQuery, within: Duration) async -> UpstreamAnswer {
+        var headers: [(String, String)] = []
+        if let apiKey { headers.append(("Authorization", "Bearer \(apiKey)")) }
+        switch await http.perform(.init(url: baseURL + Self.path(for: query), headers: headers, timeout: within)) {
+        case .failure(.timedOut): return .failed(code: "upstream_timeout")
+        case .failure: return .failed(code: "upstream_unreachable")
+        case .success(let answer):
+            switch answer.status {
+            case 200:
+                struct Body: Decodable { let asOf: String?; let record: [String: String] }
+                guard let body = try? JSONDecoder().decode(Body.self, from: Data(answer.body)) else { return .failed(code: "upstream_bad_answer") }
+                return .found(body.record, asOf: body.asOf.flatMap(RFC3339Timestamp.parse))
+            case 404: return .notFound
+            default: return .failed(code: "upstream_\(answer.status)")
+            }
+        }
+    }
+
+    static func path(for query: LookupQuery) -> String {
+        func encode(_ value: String) -> String { value.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(.init(charactersIn: "-._~"))) ?? "" }
+        let p = query.parameters
+        switch query.type {
+        case .personExists, .personStatus: return "/v1/persons?code=" + encode(p["personCode"] ?? "")
+        case .companyStatus: return "/v1/companies?regNumber=" + encode(p["regNumber"] ?? "")
+        case .addressValidate: return p["code"].map { "/v1/addresses?code=" + encode($0) } ?? "/v1/addresses?text=" + encode(p["text"] ?? "")
+        case .objectGet: return "/v1/objects?dataset=" + encode(p["dataset"] ?? "") + "&id=" + encode(p["id"] ?? "")
+        }
+    }
+}
