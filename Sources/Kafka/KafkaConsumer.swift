@@ -27,9 +27,11 @@ public final class KafkaConsumer: Sendable {
         core.handle = client.handle
         let err: rd_kafka_resp_err_t
         if case .partitionsFromStart(let partitions) = subscription {
-            err = core.assign(partitions, at: Int64(RD_KAFKA_OFFSET_BEGINNING))
+            err = core.assign(partitions.map { ($0, Int64(RD_KAFKA_OFFSET_BEGINNING)) })
         } else if case .partitionsFromEnd(let partitions) = subscription {
-            err = core.assign(partitions, at: Int64(RD_KAFKA_OFFSET_END))
+            err = core.assign(partitions.map { ($0, Int64(RD_KAFKA_OFFSET_END)) })
+        } else if case .partitionsAt(let offsets) = subscription {
+            err = core.assign(offsets.map { ($0.key, $0.value) })
         } else {
             let list = RDKafkaTopicPartitionList(capacity: subscription.names.count)
             for name in subscription.names { list.add(KafkaTopicPartition(topic: name, partition: RD_KAFKA_PARTITION_UA), offset: Int64(RD_KAFKA_OFFSET_INVALID)) }

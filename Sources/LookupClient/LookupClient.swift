@@ -31,8 +31,11 @@ public final class LookupClient: Sendable {
         await admin.close()
         var configuration = KafkaConsumerConfiguration(client: client, groupID: "lookup-client-\(UUID().uuidString.prefix(8))")
         configuration.enableAutoCommit = false
-        configuration.startFromEarliest = false
-        consumer = try KafkaConsumer(configuration: configuration, subscription: .partitionsFromEnd(partitions), logger: logger)
+        // From the ends as they are now, resolved before the first request: a reply written at once is not skipped.
+        let probe = try KafkaConsumer(configuration: configuration, subscription: .partitionsFromStart([]), logger: logger)
+        let ends = try await probe.watermarks(partitions).mapValues(\.high)
+        await probe.close()
+        consumer = try KafkaConsumer(configuration: configuration, subscription: .partitionsAt(ends), logger: logger)
         let task = Task { [self] in await read() }
         reading.withLock { $0 = task }
     }

@@ -17,16 +17,34 @@ enum ChannelCommands {
     Usage: hub sandbox eaddress [--port P] [--latency-ms N] [--fail-rate F] [--deliver-after-ms N] [--down-seconds N]
            hub sandbox sms [--port P]
            hub sandbox push [--port P] [--latency-ms N] [--fail-rate F] [--down-seconds N]
+           hub sandbox dagr [--port P] [--seed N] [--latency-ms N] [--fail-rate F] [--down-seconds N]
     eaddress: the e-address delivery API of docs/connectors/eaddress.md, in memory, for tests and integrators:
     POST /v1/messages, GET /v1/messages/status?messageId=…, GET /v1/messages[?recipient=…].
     sms: a real Kannel gateway (bearerbox + smsbox, Debian's kannel) with fakesmsc as the operator; prints the
     channel.sms.gateways value to use and every message the operator receives.
     push: the push gateway API of docs/connectors/push.md, in memory: POST /v1/push, GET /v1/push/status?idempotencyKey=….
+    dagr: the register API of docs/lookups.md over a synthetic register generated from --seed (no real data).
     """
 
     static func sandbox(_ words: [String]) async throws {
-        let arguments = try Arguments(words, valued: ["config", "port", "latency-ms", "fail-rate", "deliver-after-ms", "down-seconds"], switches: [])
-        guard !arguments.has("help"), ["eaddress", "sms", "push"].contains(arguments.positionals.first ?? "") else { print(sandboxHelp); return }
+        let arguments = try Arguments(words, valued: ["config", "port", "latency-ms", "fail-rate", "deliver-after-ms", "down-seconds", "seed"], switches: [])
+        guard !arguments.has("help"), ["eaddress", "sms", "push", "dagr"].contains(arguments.positionals.first ?? "") else { print(sandboxHelp); return }
+        if arguments.positionals.first == "dagr" {
+            var settings = DAGRRegister.Settings()
+            settings.latency = .milliseconds(try arguments.integer("latency-ms", default: 0))
+            settings.failureRate = Double(arguments.value("fail-rate") ?? "0") ?? 0
+            let down = try arguments.integer("down-seconds", default: 0)
+            if down > 0 { settings.downUntil = Date().addingTimeInterval(Double(down)) }
+            let register = DAGRRegister(port: try arguments.integer("port", default: 8092), seed: UInt64(try arguments.integer("seed", default: 2026)),
+                                        settings: settings)
+            try register.start()
+            let sample = register.register
+            print("register emulator on \(register.baseURL) (Ctrl-C stops it): \(sample.personCodes.count) persons, \(sample.companyNumbers.count) companies, "
+                  + "\(sample.addressCodes.count) addresses; e.g. personCode \(sample.personCodes[0]), regNumber \(sample.companyNumbers[0]), address code \(sample.addressCodes[0])")
+            try await ServiceGroup(services: [SandboxService(name: "dagr-sandbox", stop: register.stop)], logger: Logger(component: "sandbox", threshold: .info))
+                .run(shutdown: ShutdownSignal())
+            return
+        }
         if arguments.positionals.first == "push" {
             var settings = PushGateway.Settings()
             settings.latency = .milliseconds(try arguments.integer("latency-ms", default: 0))

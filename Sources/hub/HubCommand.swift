@@ -86,9 +86,12 @@ enum Usage {
                               notification templates
       notify run|show ID|case AGENCY/CASE
                               run the notification fan-out alone; what became of a notice or a case's notices
-      channel run eaddress|email
-                              run a channel worker (notify.eaddress -> delivery API, notify.email -> SMTP relay)
-      sandbox eaddress        the e-address delivery API emulator, for tests and integrators
+      channel run eaddress|email|sms|push
+                              run a channel worker (notify.<channel> -> its gateway; receipts on notify.receipts)
+      sandbox eaddress|sms|push|dagr
+                              emulators and local gateways for tests and integrators (Kannel with a fake operator for sms)
+      lookup TYPE --param k=v --purpose CODE --as AGENCY/SYSTEM
+                              ask the state data platform over the bus; lookup audit|policy load|policy list|run
       dlq list|show|stats|replay|purge
                               dead letters and quarantine: what failed and why, replay, set aside
       bench passthrough       consume -> produce throughput beside a kcat pipe (--records N, --json)

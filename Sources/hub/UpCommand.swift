@@ -74,6 +74,20 @@ enum UpCommand {
             logger.info("push gateway emulator", ["url": gateway.baseURL])
         }
         services.append(try ChannelCommands.makePushWorker(client: client, context: context, url: pushURL, metrics: metrics, readiness: readiness))
+        // The register emulator for the lookup service, with the sample access policy.
+        var dagrURL: String?
+        if broker != nil {
+            let register = DAGRRegister(port: LocalBroker.portIsFree(8092) ? 8092 : 0)
+            try register.start()
+            dagrURL = register.baseURL
+            services.append(SandboxService(name: "dagr-sandbox", stop: register.stop))
+            if let policy = SampleFiles.find("lookup-policy.json") {
+                let agencies = try await LookupCommands.publishPolicies(file: policy, client: client, logger: logger)
+                logger.info("sample lookup policy loaded", ["agencies": String(agencies)])
+            }
+            logger.info("register emulator", ["url": register.baseURL])
+        }
+        services.append(try LookupCommands.makeService(client: client, context: context, url: dagrURL, metrics: metrics, readiness: readiness))
         // And a real SMS gateway (Kannel with a fake operator) for the SMS worker, where Kannel is installed.
         var smsContext = context
         if broker != nil, KannelSandbox.isInstalled {

@@ -31,6 +31,7 @@ func runCommand(_ words: [String]) async throws {
     case "notify": try await NotifyCommands.notify(rest)
     case "sandbox": try await ChannelCommands.sandbox(rest)
     case "channel": try await ChannelCommands.channel(rest)
+    case "lookup": try await LookupCommands.run(rest)
     default: throw UsageError("unknown command '\(command)'\n\n\(Usage.main)")
     }
 }

@@ -396,12 +396,12 @@ final class ConsumerCore: @unchecked Sendable {
     }
 
     /// Takes `partitions` from their first offset without joining the group.
-    /// Assigns `partitions` at `offset` (RD_KAFKA_OFFSET_BEGINNING or _END), outside any group.
-    func assign(_ partitions: [KafkaTopicPartition], at offset: Int64) -> rd_kafka_resp_err_t {
+    /// Assigns partitions at offsets (or RD_KAFKA_OFFSET_BEGINNING / _END), outside any group.
+    func assign(_ partitions: [(KafkaTopicPartition, Int64)]) -> rd_kafka_resp_err_t {
         let list = RDKafkaTopicPartitionList(capacity: partitions.count)
-        for partition in partitions { list.add(partition, offset: offset) }
+        for (partition, offset) in partitions { list.add(partition, offset: offset) }
         let err = rd_kafka_assign(handle, list.pointer)
-        if err == RD_KAFKA_RESP_ERR_NO_ERROR { state.withLock { $0.assignment = Set(partitions) } }
+        if err == RD_KAFKA_RESP_ERR_NO_ERROR { state.withLock { $0.assignment = Set(partitions.map(\.0)) } }
         return err
     }
 

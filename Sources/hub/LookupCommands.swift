@@ -1,0 +1,160 @@
+import DAGRConnector
+import Foundation
+import HubLogging
+import HubRuntime
+import Kafka
+import LookupClient
+import Lookups
+import LookupService
+import Sandboxes
+import Topics
+
+/// `hub lookup …`: ask the register over the bus, read the audit, load the access policy, run the service;
+/// `hub sandbox dagr`: the register emulator.
+enum LookupCommands {
+    static let help = """
+    Usage: hub lookup TYPE --param NAME=VALUE [--param …] --purpose CODE --as AGENCY/SYSTEM [--timeout-ms N] [--json]
+             TYPE: person.exists, person.status, company.status, address.validate, object.get
+           hub lookup audit [--requester AGENCY[/SYSTEM]] [--since RFC3339] [--json]
+           hub lookup policy load [FILE] | list
+           hub lookup run [--http-port P]
+    Lookups go through dagr.lookup.requests to the lookup service and come back on dagr.lookup.replies;
+    every one is audited on dagr.lookup.audit (docs/lookups.md).
+    """
+
+    static func run(_ words: [String]) async throws {
+        let arguments = try Arguments(words, valued: ["config", "param", "purpose", "as", "timeout-ms", "requester", "since", "http-port"], switches: ["json"])
+        guard !arguments.has("help"), let first = arguments.positionals.first else { print(help); return }
+        let context = try HubContext(arguments: arguments)
+        let client = try context.requireKafka()
+        switch first {
+        case "audit": try await audit(arguments, client: client, context: context)
+        case "policy": try await policy(arguments, client: client, context: context)
+        case "run":
+            let metrics = MetricsRegistry(), readiness = Readiness()
+            var services: [any HubService] = [try makeService(client: client, context: context, url: nil, metrics: metrics, readiness: readiness)]
+            if let port = arguments.value("http-port").flatMap(Int.init) {
+                let ops = OpsHTTPService(host: context.configuration["http.host"]!, port: port, metrics: metrics, readiness: readiness)
+                try ops.bind()
+                services.insert(ops, at: 0)
+            }
+            try await ServiceGroup(services: services, logger: context.logger).run()
+        default:
+            guard let type = LookupQueryType(rawValue: first) else { throw UsageError("unknown lookup type '\(first)'\n\n\(help)") }
+            guard let who = arguments.value("as"), let slash = who.firstIndex(of: "/") else { throw UsageError("--as AGENCY/SYSTEM is required") }
+            var parameters: [String: String] = [:]
+            for pair in arguments.values("param") {
+                guard let equals = pair.firstIndex(of: "=") else { throw UsageError("--param takes NAME=VALUE") }
+                parameters[String(pair[..<equals])] = String(pair[pair.index(after: equals)...])
+            }
+            let lookups = try await LookupClient(client: client, requester: Requester(agency: String(who[..<slash]), system: String(who[who.index(after: slash)...])),
+                                                 logger: context.logger)
+            let reply = try await lookups.lookup(type, parameters, purpose: arguments.value("purpose") ?? "",
+                                                 timeout: .milliseconds(try arguments.integer("timeout-ms", default: 3_000)))
+            await lookups.close()
+            if arguments.has("json") {
+                print(String(decoding: JSONWriter.encode(ReplyJSON(reply)), as: UTF8.self))
+            } else {
+                print("outcome: \(reply.outcome.rawValue)" + (reply.reason.map { " (\($0))" } ?? "") + (reply.fromCache ? " [from cache]" : ""))
+                for (name, value) in (reply.data ?? [:]).sorted(by: { $0.key < $1.key }) { print("  \(name): \(value)") }
+                if let asOf = reply.sourceTimestamp { print("as of \(RFC3339Timestamp.format(asOf))") }
+            }
+        }
+    }
+
+    struct ReplyJSON: JSONWritable {
+        let reply: LookupReply
+        init(_ reply: LookupReply) { self.reply = reply }
+        func write(to writer: inout JSONWriter) {
+            writer.object { json in
+                json.member("correlationId", reply.correlationId)
+                if let data = reply.data {
+                    json.key("data")
+                    json.object { fields in for (name, value) in data.sorted(by: { $0.key < $1.key }) { fields.key(dynamic: name); fields.string(value) } }
+                }
+                json.member("fromCache", reply.fromCache)
+                json.member("outcome", reply.outcome)
+                json.member("reason", reply.reason)
+                json.member("sourceTimestamp", reply.sourceTimestamp)
+            }
+        }
+    }
+
+    static func audit(_ arguments: Arguments, client: KafkaClientProperties, context: HubContext) async throws {
+        let requester = arguments.value("requester")
+        let since = try arguments.value("since").map { text -> Date in
+            guard let date = RFC3339Timestamp.parse(text) ?? RFC3339Timestamp.parse(text + "T00:00:00Z") else { throw UsageError("--since takes an RFC 3339 time or a date") }
+            return date
+        }
+        var found: [LookupAudit] = []
+        try await TopicSnapshot.read(topics: [HubTopics.dagrLookupAudit.name], client: client, logger: context.logger) { record in
+            guard let value = record.value, let audit = try? RecordJSON.decode(LookupAudit.self, from: Data(value)) else { return }
+            if let requester, audit.requester.name != requester, audit.requester.agency != requester { return }
+            if let since, audit.at < since { return }
+            found.append(audit)
+        }
+        found.sort { $0.at < $1.at }
+        if arguments.has("json") {
+            for audit in found { print(String(decoding: (try? RecordJSON.encode(audit)) ?? Data(), as: UTF8.self)) }
+            return
+        }
+        print("time                  requester          purpose              query             outcome       ms      subject")
+        for audit in found {
+            print([RFC3339Timestamp.format(audit.at).prefix(19).description.padding(toLength: 22, withPad: " ", startingAt: 0),
+                   audit.requester.name.padding(toLength: 19, withPad: " ", startingAt: 0),
+                   audit.purpose.padding(toLength: 21, withPad: " ", startingAt: 0),
+                   audit.queryType.rawValue.padding(toLength: 18, withPad: " ", startingAt: 0),
+                   (audit.outcome.rawValue + (audit.fromCache ? "*" : "")).padding(toLength: 14, withPad: " ", startingAt: 0),
+                   String(format: "%-8.1f", audit.latencyMilliseconds), audit.subject].joined())
+        }
+        print("\(found.count) lookup(s)" + (found.contains { $0.fromCache } ? "; * from cache" : ""))
+    }
+
+    static func policy(_ arguments: Arguments, client: KafkaClientProperties, context: HubContext) async throws {
+        switch arguments.positionals.dropFirst().first {
+        case "load":
+            guard let file = arguments.positionals.dropFirst(2).first.map({ URL(fileURLWithPath: $0) }) ?? SampleFiles.find("lookup-policy.json") else {
+                throw UsageError("policy load needs a FILE (the shipped Topics/samples/lookup-policy.json was not found)")
+            }
+            let count = try await publishPolicies(file: file, client: client, logger: context.logger)
+            print("published the lookup policy of \(count) agencies to \(HubTopics.dagrPolicy.name)")
+        case "list":
+            let values = try await TopicSnapshot.latestByKey(topic: HubTopics.dagrPolicy.name, client: client, logger: context.logger)
+            for (agency, value) in values.sorted(by: { $0.key < $1.key }) {
+                guard let policy = try? RecordJSON.decode(LookupPolicy.self, from: Data(value)) else { continue }
+                for rule in policy.rules {
+                    print("\(agency)/\(rule.systems.joined(separator: ",")): \(rule.queryTypes.map(\.rawValue).joined(separator: ",")) for "
+                          + "\(rule.purposes.joined(separator: ",")) -> \(rule.fields.joined(separator: ","))"
+                          + ((rule.cacheSeconds ?? 0) > 0 ? " (cache \(rule.cacheSeconds!) s)" : ""))
+                }
+            }
+        default: print(help)
+        }
+    }
+
+    /// Reads a policy file (one entry per agency, each agency once) and publishes it to `dagr.policy`.
+    static func publishPolicies(file: URL, client: KafkaClientProperties, logger: Logger) async throws -> Int {
+        let policies: [LookupPolicy]
+        do { policies = try JSONDecoder().decode([LookupPolicy].self, from: Data(contentsOf: file)) } catch {
+            throw UsageError("\(file.path) is not a lookup policy file: \(error)")
+        }
+        guard Set(policies.map(\.agency)).count == policies.count else { throw UsageError("\(file.path) names an agency twice") }
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: client), logger: logger)
+        _ = try await producer.sendAll(try policies.map {
+            KafkaProducerRecord(topic: HubTopics.dagrPolicy.name, key: Array($0.agency.utf8), value: Array(try RecordJSON.encode($0)))
+        })
+        await producer.close()
+        return policies.count
+    }
+
+    static func makeService(client: KafkaClientProperties, context: HubContext, url: String?, metrics: MetricsRegistry,
+                            readiness: Readiness) throws -> LookupService {
+        let configuration = context.configuration
+        let key = configuration["dagr.key"]!
+        let upstream = DAGRConnector(baseURL: url ?? configuration["dagr.url"]!, apiKey: key.isEmpty ? nil : key,
+                                     connections: try configuration.integer("dagr.connections"))
+        return LookupService(resolver: LookupResolver(upstream: upstream, secret: context.pseudonymSecret), client: client,
+                             instance: configuration["hub.instance"]!, inFlight: try configuration.integer("dagr.inflight"), metrics: metrics,
+                             readiness: readiness, logger: context.logger, hubVersion: VersionCommand.hubVersion, crashes: try configuration.crashJournal())
+    }
+}
