@@ -32,8 +32,10 @@ public enum TopicSnapshot {
             let batch = await consumer.nextBatch(max: 10_000, timeout: .milliseconds(100))
             for record in batch { try visit(record) }
             if batch.isEmpty {
-                let lag = consumer.lag()
-                if toRead.allSatisfy({ lag[$0] == 0 }) { return }
+                // No lag counts only once the partition was fetched from: before that its position is unknown,
+                // and a lag figured from the log start and a stale high watermark can say 0 with nothing read.
+                let lag = consumer.lag(), positions = consumer.positions()
+                if toRead.allSatisfy({ lag[$0] == 0 && positions[$0] != nil }) { return }
             }
         }
         if toRead.isEmpty { return }

@@ -141,6 +141,12 @@ public final class KafkaConsumer: Sendable {
 
     /// Records behind the end of each owned partition, from librdkafka's
     /// cached high watermarks (no broker round trip).
+    /// The next offset to read per assigned partition; a partition not fetched from yet is absent.
+    public func positions() -> [KafkaTopicPartition: Int64] {
+        let core = self.core
+        return (try? client.withLiveHandle { _ in core.positions() }) ?? [:]
+    }
+
     public func lag() -> [KafkaTopicPartition: Int64] {
         let core = self.core
         return (try? client.withLiveHandle { _ in core.lag() }) ?? [:]

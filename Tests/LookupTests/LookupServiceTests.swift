@@ -39,11 +39,13 @@ struct LookupServiceTests {
         var settings = LookupResolver.Settings()
         settings.circuitFailures = 3
         settings.circuitOpenSeconds = 1
+        let readiness = Readiness()
         let service = LookupService(resolver: LookupResolver(upstream: DAGRConnector(baseURL: register.baseURL), secret: "test-secret", settings: settings),
-                                    client: client, instance: "lookup-\(tag)", groupID: "lookup-\(tag)", metrics: MetricsRegistry(), readiness: nil,
+                                    client: client, instance: "lookup-\(tag)", groupID: "lookup-\(tag)", metrics: MetricsRegistry(), readiness: readiness,
                                     logger: logger, hubVersion: "test", crashes: nil)
         let shutdown = ShutdownSignal()
         let running = Task { try await service.run(shutdown: shutdown) }
+        try await waitUntil(seconds: 60) { readiness.isReady }  // the policy loaded and the requests' partitions assigned
         do { try await body() } catch {
             shutdown.trigger()
             try? await running.value

@@ -179,6 +179,17 @@ final class ConsumerCore: @unchecked Sendable {
 
     var duplicatesSkipped: Int { state.withLock { $0.duplicates } }
 
+    /// The next offset to read per assigned partition; partitions not fetched yet are left out.
+    func positions() -> [KafkaTopicPartition: Int64] {
+        let partitions = currentAssignment
+        if partitions.isEmpty { return [:] }
+        let list = RDKafkaTopicPartitionList(partitions)
+        guard rd_kafka_position(handle, list.pointer) == RD_KAFKA_RESP_ERR_NO_ERROR else { return [:] }
+        var result: [KafkaTopicPartition: Int64] = [:]
+        for entry in list.entries where entry.offset >= 0 { result[entry.topicPartition] = entry.offset }
+        return result
+    }
+
     func lag() -> [KafkaTopicPartition: Int64] {
         let partitions = currentAssignment
         if partitions.isEmpty { return [:] }
