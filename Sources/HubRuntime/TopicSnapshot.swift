@@ -27,15 +27,18 @@ public enum TopicSnapshot {
         }) else { return }
         defer { Task { await consumer.close() } }
         let toRead = Array(ends.keys)
-        let deadline = ContinuousClock.now + timeout
+        let started = ContinuousClock.now
+        let deadline = started + timeout
         while !toRead.isEmpty, ContinuousClock.now < deadline {
             let batch = await consumer.nextBatch(max: 10_000, timeout: .milliseconds(100))
             for record in batch { try visit(record) }
             if batch.isEmpty {
-                // No lag counts only once the partition was fetched from: before that its position is unknown,
-                // and a lag figured from the log start and a stale high watermark can say 0 with nothing read.
+                // Before a partition is fetched from its position is unknown, and a lag figured from the log start
+                // and a stale high watermark can say 0 with nothing read: such a partition counts as read only after
+                // two seconds (one holding nothing but aborted records and markers never gets a position).
                 let lag = consumer.lag(), positions = consumer.positions()
-                if toRead.allSatisfy({ lag[$0] == 0 && positions[$0] != nil }) { return }
+                let settled = ContinuousClock.now - started > .seconds(2)
+                if toRead.allSatisfy({ lag[$0] == 0 && (positions[$0] != nil || settled) }) { return }
             }
         }
         if toRead.isEmpty { return }

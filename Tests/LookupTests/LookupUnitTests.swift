@@ -9,7 +9,7 @@ import Topics
 struct LookupUnitTests {
     static let requester = Requester(agency: "VID", system: "eds")
     static func request(_ type: LookupQueryType, _ parameters: [String: String], purpose: String = "LIK-2008-tax", system: String = "eds",
-                        deadline: Date = Date().addingTimeInterval(2)) -> LookupRequest {
+                        deadline: Date = Date().addingTimeInterval(10)) -> LookupRequest {
         LookupRequest(correlationId: UUID(), replyTopic: HubTopics.dagrLookupReplies.name, requester: Requester(agency: "VID", system: system),
                       purpose: purpose, queryType: type, parameters: parameters, deadline: deadline)
     }
