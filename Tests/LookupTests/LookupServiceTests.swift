@@ -92,7 +92,7 @@ struct LookupServiceTests {
             register.update { $0.failureRate = 1 }
             try await ask("upstream error", .companyStatus, ["regNumber": data.companyNumbers[11]], timeout: .milliseconds(600))
             register.update { $0.failureRate = 0; $0.latency = .milliseconds(1500) }
-            try await Task.sleep(for: .seconds(1.1))  // the circuit closes again
+            try await Task.sleep(for: .seconds(2.5))  // the circuit closes again (its last failure came at the deadline, 1 s open)
             try await ask("timeout", .companyStatus, ["regNumber": data.companyNumbers[12]], timeout: .milliseconds(500))
             register.update { $0.latency = .zero }
             await lookups.close()
