@@ -28,8 +28,6 @@ public final class KafkaConsumer: Sendable {
         let err: rd_kafka_resp_err_t
         if case .partitionsFromStart(let partitions) = subscription {
             err = core.assign(partitions.map { ($0, Int64(RD_KAFKA_OFFSET_BEGINNING)) })
-        } else if case .partitionsFromEnd(let partitions) = subscription {
-            err = core.assign(partitions.map { ($0, Int64(RD_KAFKA_OFFSET_END)) })
         } else if case .partitionsAt(let offsets) = subscription {
             err = core.assign(offsets.map { ($0.key, $0.value) })
         } else {

@@ -6,11 +6,8 @@ public enum KafkaSubscription: Sendable, Hashable {
     case topics([String])
     case pattern(String)
     case partitionsFromStart([KafkaTopicPartition])
-    /// Given partitions from their end, outside any group: a reply reader that wants only what comes next.
-    /// The end is resolved at the first fetch; a reader that must not miss a record written right after
-    /// it starts takes the high watermarks itself and uses `partitionsAt`.
-    case partitionsFromEnd([KafkaTopicPartition])
-    /// Given partitions from given offsets, outside any group.
+    /// Given partitions from given offsets, outside any group: a reply reader starts at the high
+    /// watermarks it took, so a record written right after it starts is not skipped.
     case partitionsAt([KafkaTopicPartition: Int64])
 
     /// librdkafka treats a name starting with `^` as a regular expression.
@@ -18,7 +15,7 @@ public enum KafkaSubscription: Sendable, Hashable {
         switch self {
         case .topics(let topics): topics
         case .pattern(let regex): [regex.hasPrefix("^") ? regex : "^" + regex]
-        case .partitionsFromStart, .partitionsFromEnd, .partitionsAt: []
+        case .partitionsFromStart, .partitionsAt: []
         }
     }
 }

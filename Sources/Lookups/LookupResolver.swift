@@ -104,8 +104,9 @@ public final class LookupResolver: Sendable {
             }
         }
         if joined { sharedCount.add(1, ordering: .relaxed) }
-        if cacheSeconds > 0, !joined, case .found = answer { cache.withLock { $0.put(query, answer, for: cacheSeconds, at: Date()) } }
-        if cacheSeconds > 0, !joined, answer == .notFound { cache.withLock { $0.put(query, answer, for: cacheSeconds, at: Date()) } }
+        // Answers are cached (found or not found), failures never.
+        let failed: Bool = if case .failed = answer { true } else { false }
+        if cacheSeconds > 0, !joined, !failed { cache.withLock { $0.put(query, answer, for: cacheSeconds, at: Date()) } }
         return answered(answer, cached: false)
     }
 }

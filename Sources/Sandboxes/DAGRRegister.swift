@@ -112,10 +112,7 @@ public final class DAGRRegister: Sendable {
             let changes = state.withLock { $0.changes.filter { $0.changeId > since } }
             return .json(String(decoding: (try? RecordJSON.encode(changes)) ?? Data("[]".utf8), as: UTF8.self))
         }
-        var configuration = HTTPServerConfiguration()
-        configuration.host = host
-        configuration.port = port
-        server = HTTPServer(configuration: configuration, router: router)
+        server = emulatorServer(host: host, port: port, router: router)
     }
 
     public func start() throws { try server.start() }

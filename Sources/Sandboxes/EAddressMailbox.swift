@@ -73,10 +73,7 @@ public final class EAddressMailbox: Sendable {
             let messages = state.withLock { state in state.order.compactMap { state.messages[$0] }.filter { recipient == nil || $0.recipient == recipient } }
             return .json(Self.encode(messages.map { Self.current($0) }))
         }
-        var configuration = HTTPServerConfiguration()
-        configuration.host = host
-        configuration.port = port
-        server = HTTPServer(configuration: configuration, router: router)
+        server = emulatorServer(host: host, port: port, router: router)
     }
 
     public func start() throws { try server.start() }

@@ -67,10 +67,7 @@ public final class PushGateway: Sendable {
             }
             return .json(Self.answer(push))
         }
-        var configuration = HTTPServerConfiguration()
-        configuration.host = host
-        configuration.port = port
-        server = HTTPServer(configuration: configuration, router: router)
+        server = emulatorServer(host: host, port: port, router: router)
     }
 
     public func start() throws { try server.start() }

@@ -54,40 +54,27 @@ enum UpCommand {
         // Services register here as they are built (status ingestion, notifications, lookups, dead letters).
         var services: [any HubService] = [ops, try StatusCommands.makeIngest(client: client, context: context, metrics: metrics, readiness: readiness),
                                           try NotifyCommands.makeFanOut(client: client, context: context, metrics: metrics, readiness: readiness)]
-        // On a local hub the e-address worker delivers to the mailbox emulator, so official messages can be followed end to end.
-        var eaddressURL: String?
-        if broker != nil {
-            let mailbox = EAddressMailbox(port: LocalBroker.portIsFree(8090) ? 8090 : 0)
-            try mailbox.start()
-            eaddressURL = mailbox.baseURL
-            services.append(SandboxService(name: "eaddress-sandbox", stop: mailbox.stop))
-            logger.info("e-address mailbox emulator", ["url": mailbox.baseURL])
+        /// On a local broker: starts an emulator on its usual port (another when that is taken) and runs it beside the services.
+        func emulate<Emulator: LocalEmulator>(_ name: String, port: Int, _ make: (Int) -> Emulator) throws -> Emulator? {
+            guard broker != nil else { return nil }
+            let emulator = make(LocalBroker.portIsFree(port) ? port : 0)
+            try emulator.start()
+            services.append(SandboxService(name: "\(name)-sandbox", stop: emulator.stop))
+            logger.info("\(name) emulator", ["url": emulator.baseURL])
+            return emulator
         }
-        services.append(try ChannelCommands.makeEAddressWorker(client: client, context: context, url: eaddressURL, metrics: metrics, readiness: readiness))
-        // The push gateway emulator for the push worker.
-        var pushURL: String?
-        if broker != nil {
-            let gateway = PushGateway(port: LocalBroker.portIsFree(8091) ? 8091 : 0)
-            try gateway.start()
-            pushURL = gateway.baseURL
-            services.append(SandboxService(name: "push-sandbox", stop: gateway.stop))
-            logger.info("push gateway emulator", ["url": gateway.baseURL])
-        }
-        services.append(try ChannelCommands.makePushWorker(client: client, context: context, url: pushURL, metrics: metrics, readiness: readiness))
+        // On a local hub the workers deliver to emulators, so messages can be followed end to end.
+        let mailbox = try emulate("eaddress", port: 8090) { EAddressMailbox(port: $0) }
+        services.append(try ChannelCommands.makeEAddressWorker(client: client, context: context, url: mailbox?.baseURL, metrics: metrics, readiness: readiness))
+        let push = try emulate("push", port: 8091) { PushGateway(port: $0) }
+        services.append(try ChannelCommands.makePushWorker(client: client, context: context, url: push?.baseURL, metrics: metrics, readiness: readiness))
         // The register emulator for the lookup service, with the sample access policy.
-        var dagrURL: String?
-        if broker != nil {
-            let register = DAGRRegister(port: LocalBroker.portIsFree(8092) ? 8092 : 0)
-            try register.start()
-            dagrURL = register.baseURL
-            services.append(SandboxService(name: "dagr-sandbox", stop: register.stop))
-            if let policy = SampleFiles.find("lookup-policy.json") {
-                let agencies = try await LookupCommands.publishPolicies(file: policy, client: client, logger: logger)
-                logger.info("sample lookup policy loaded", ["agencies": String(agencies)])
-            }
-            logger.info("register emulator", ["url": register.baseURL])
+        let register = try emulate("dagr", port: 8092) { DAGRRegister(port: $0) }
+        if register != nil, let policy = SampleFiles.find("lookup-policy.json") {
+            let agencies = try await LookupCommands.publishPolicies(file: policy, client: client, logger: logger)
+            logger.info("sample lookup policy loaded", ["agencies": String(agencies)])
         }
-        services.append(try LookupCommands.makeService(client: client, context: context, url: dagrURL, metrics: metrics, readiness: readiness))
+        services.append(try LookupCommands.makeService(client: client, context: context, url: register?.baseURL, metrics: metrics, readiness: readiness))
         // And a real SMS gateway (Kannel with a fake operator) for the SMS worker, where Kannel is installed.
         var smsContext = context
         if broker != nil, KannelSandbox.isInstalled {

@@ -8,6 +8,7 @@ import HubLogging
 import HubRuntime
 import Kafka
 import LocalBroker
+import Notifications
 import Sandboxes
 import SMSConnector
 import Synchronization
@@ -37,19 +38,10 @@ func smsNotices(_ count: Int, tag: String, first: Int = 0, body: (Int) -> String
         let request = NotificationRequest(requestId: UUID(), clientKey: "c:" + String(repeating: "d", count: 28) + String(format: "%04d", index),
                                           representativeKey: nil, agency: "CSDD", caseId: "\(tag)-\(index)", serviceId: "CSDD-REG",
                                           status: .accepted, step: nil, messageClass: .informational, occurredAt: Date(), link: nil)
-        let text = SMSTextProbe.segments(body(index))
+        let text = SMSText(body(index))
         return Notice(notificationId: UUID(), channel: .sms, recipientKey: request.clientKey, role: .client, to: [String(format: "37199%06d", index)],
                       messageClass: .informational, carriesContent: true, language: "lv", templateId: "*/accepted/sms/lv", subject: nil, body: body(index),
-                      smsSegments: text.segments, smsEncoding: text.encoding, request: request, createdAt: Date())
-    }
-}
-
-enum SMSTextProbe {
-    static func segments(_ text: String) -> (segments: Int, encoding: String) {
-        let ucs2 = text.unicodeScalars.contains { $0.value > 0x7F }
-        let units = ucs2 ? text.utf16.count : text.count
-        let (single, part) = ucs2 ? (70, 67) : (160, 153)
-        return (units <= single ? 1 : (units + part - 1) / part, ucs2 ? "ucs2" : "gsm7")
+                      smsSegments: text.segments, smsEncoding: text.encoding.rawValue, request: request, createdAt: Date())
     }
 }
 

@@ -407,7 +407,7 @@ final class ConsumerCore: @unchecked Sendable {
     }
 
     /// Takes `partitions` from their first offset without joining the group.
-    /// Assigns partitions at offsets (or RD_KAFKA_OFFSET_BEGINNING / _END), outside any group.
+    /// Assigns partitions at offsets (or RD_KAFKA_OFFSET_BEGINNING), outside any group.
     func assign(_ partitions: [(KafkaTopicPartition, Int64)]) -> rd_kafka_resp_err_t {
         let list = RDKafkaTopicPartitionList(capacity: partitions.count)
         for (partition, offset) in partitions { list.add(partition, offset: offset) }
