@@ -49,6 +49,7 @@ public final class CompactedTable: Sendable {
         let watcher = Task { await stop.wait(); consumer.stopFetching() }
         defer { watcher.cancel() }
         var pending = Set(ends.keys)
+        let started = ContinuousClock.now
         if pending.isEmpty { ready.trigger() }
         while !stop.isTriggered {
             let batch = await consumer.nextBatch(max: 5_000, timeout: .milliseconds(200))
@@ -61,8 +62,8 @@ public final class CompactedTable: Sendable {
                 if let end = ends[record.topicPartition], record.offset + 1 >= end { pending.remove(record.topicPartition) }
             }
             if !pending.isEmpty, batch.isEmpty {
-                let lag = consumer.lag()
-                pending = pending.filter { lag[$0] != 0 }
+                let lag = consumer.lag(), positions = consumer.positions(), waited = ContinuousClock.now - started
+                pending = pending.filter { !TopicSnapshot.isRead($0, end: ends[$0]!, lag: lag, positions: positions, waited: waited) }
             }
             if pending.isEmpty { ready.trigger() }
         }

@@ -33,12 +33,8 @@ public enum TopicSnapshot {
             let batch = await consumer.nextBatch(max: 10_000, timeout: .milliseconds(100))
             for record in batch { try visit(record) }
             if batch.isEmpty {
-                // Before a partition is fetched from its position is unknown, and a lag figured from the log start
-                // and a stale high watermark can say 0 with nothing read: such a partition counts as read only after
-                // two seconds (one holding nothing but aborted records and markers never gets a position).
-                let lag = consumer.lag(), positions = consumer.positions()
-                let settled = ContinuousClock.now - started > .seconds(2)
-                if toRead.allSatisfy({ lag[$0] == 0 && (positions[$0] != nil || settled) }) { return }
+                let lag = consumer.lag(), positions = consumer.positions(), waited = ContinuousClock.now - started
+                if toRead.allSatisfy({ Self.isRead($0, end: ends[$0]!, lag: lag, positions: positions, waited: waited) }) { return }
             }
         }
         if toRead.isEmpty { return }
@@ -47,6 +43,17 @@ public enum TopicSnapshot {
 }
 
 extension TopicSnapshot {
+    /// Whether a partition read from its start has been read to `end` (when no record said so): its position
+    /// reached the end, or nothing is left to fetch once its position is known. Before a partition is fetched
+    /// from its position is unknown, and a lag figured from the log start and a stale high watermark can say 0
+    /// with nothing read; such a partition counts as read only after 10 s of it (one holding nothing but aborted
+    /// records and markers never gets a position).
+    static func isRead(_ partition: KafkaTopicPartition, end: Int64, lag: [KafkaTopicPartition: Int64],
+                       positions: [KafkaTopicPartition: Int64], waited: Duration) -> Bool {
+        if let position = positions[partition] { return position >= end || lag[partition] == 0 }
+        return lag[partition] == 0 && waited > .seconds(10)
+    }
+
     /// A consumer assigned to every partition of `topics` from its start (no
     /// group to join, seconds on some brokers; nothing to commit), and the end
     /// offset of each partition that holds records as reading begins (empty
