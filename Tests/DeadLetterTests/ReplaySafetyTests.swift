@@ -44,8 +44,11 @@ struct ReplaySafetyTests {
         #expect(second.terminationStatus == 0)
 
         // The committed truth: every dead letter replayed exactly once, by one run or the other.
-        let index = try await DeadLetterStore.load(client: client, logger: logger)
-        let states = index.query(DeadLetterFilter(topic: origin, resolutions: Set(DeadLetterState.Resolution.allCases))).map { index.states[$0.id] }
+        let all = DeadLetterFilter(topic: origin, resolutions: Set(DeadLetterState.Resolution.allCases))
+        let index = try await loadIndex(client: client) { index in
+            index.query(all).count == count && index.query(all).allSatisfy { index.states[$0.id]?.resolution == .replayed }
+        }
+        let states = index.query(all).map { index.states[$0.id] }
         #expect(states.count == count)
         #expect(states.allSatisfy { $0?.resolution == .replayed && $0?.replays == 1 })
         let byRun = Dictionary(grouping: states.compactMap { $0?.by }, by: { $0 }).mapValues(\.count)
@@ -104,8 +107,8 @@ struct ReplaySafetyTests {
         try await publish([definition("\(agency)-OLD"), definition("\(agency)-NEW")])
         try await Task.sleep(for: .seconds(1))
 
-        var index = try await DeadLetterStore.load(client: client, logger: logger)
         let filter = DeadLetterFilter(topic: eventsTopic, reason: "unknown_service")
+        var index = try await loadIndex(client: client) { $0.query(filter).count == 3 }
         let reprocessor = Reprocessor(client: client, logger: logger, transactionalID: "replay-test-\(agency)")
         let firstReplay = try await reprocessor.replay(&index, filter: filter, options: .init(operatorName: "tester"))
         #expect(firstReplay.done == 3, "matched \(firstReplay.matched): \(index.query(filter).map { "\($0.id) \($0.originOffset ?? -1)" })")

@@ -20,8 +20,8 @@ struct ReprocessorTests {
     func replayAndPurge() async throws {
         let origin = "dlqtest.\(UUID().uuidString.prefix(8).lowercased())"
         try await writeDeadLetters(origin: origin, count: 30, client: client)
-        var index = try await DeadLetterStore.load(client: client, logger: logger)
         let mine = DeadLetterFilter(topic: origin)
+        var index = try await loadIndex(client: client) { $0.query(mine).count == 30 }
         #expect(index.query(mine).count == 30)
         #expect(index.query(DeadLetterFilter(topic: origin, reason: "bad_a")).count == 15)
         #expect(index.stats(mine).byReason == ["permanent/bad_a": 15, "permanent/bad_b": 15])
@@ -44,7 +44,9 @@ struct ReprocessorTests {
         #expect(try await reprocessor.replay(&index, filter: mine, options: options).matched == 0)
 
         // A fresh index, from the topics: every one replayed exactly once.
-        let reloaded = try await DeadLetterStore.load(client: client, logger: logger)
+        let reloaded = try await loadIndex(client: client) { index in
+            index.query(mine).count == 30 && index.query(mine).allSatisfy { index.states[$0.id]?.resolution == .replayed }
+        }
         let states = reloaded.query(mine).map { reloaded.states[$0.id] }
         #expect(states.count == 30)
         #expect(states.allSatisfy { $0?.resolution == .replayed && $0?.replays == 1 && $0?.by == "tester" })
@@ -57,7 +59,7 @@ struct ReprocessorTests {
         var fresh = reloaded
         let purged = try await reprocessor.purge(&fresh, filter: DeadLetterFilter(topic: origin, reason: "bad_b"), options: Reprocessor.Options(operatorName: "tester"))
         #expect(purged.done == 15)
-        let afterPurge = try await DeadLetterStore.load(client: client, logger: logger)
+        let afterPurge = try await loadIndex(client: client) { $0.query(mine).count == 15 }
         #expect(afterPurge.query(mine).count == 15)
         #expect(afterPurge.query(DeadLetterFilter(topic: origin, resolutions: [.purged])).count == 15)
 

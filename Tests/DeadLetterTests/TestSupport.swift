@@ -24,3 +24,17 @@ func writeDeadLetters(origin: String, count: Int, client: KafkaClientProperties)
     _ = try await producer.sendAll(records)
     await producer.close()
 }
+
+/// The dead-letter index once `ready` holds (at most 60 s). A read_committed snapshot ends at the last stable
+/// offset: while another suite's transaction on the shared dead-letter topics is open, letters written after
+/// it begins are not visible yet, however committed they are themselves.
+func loadIndex(client: KafkaClientProperties, until ready: (DeadLetterIndex) -> Bool) async throws -> DeadLetterIndex {
+    let logger = Logger(component: "test", threshold: .warning)
+    let deadline = ContinuousClock.now + .seconds(60)
+    var index = try await DeadLetterStore.load(client: client, logger: logger)
+    while !ready(index), ContinuousClock.now < deadline {
+        try await Task.sleep(for: .milliseconds(250))
+        index = try await DeadLetterStore.load(client: client, logger: logger)
+    }
+    return index
+}
