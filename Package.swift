@@ -65,7 +65,7 @@ let package = Package(
         .testTarget(name: "EmailTests", dependencies: ["BrokerTestSupport", "EmailConnector", "ChannelDelivery", "ChannelWorker", "HubRuntime", "Kafka", "Topics", "HubLogging", "LocalBroker"], path: "Tests/EmailTests", exclude: ["smtp_relay.py"]),
         .testTarget(name: "SMSTests", dependencies: ["BrokerTestSupport", "SMSConnector", "Notifications", "Sandboxes", "HTTPServer", "ChannelDelivery", "ChannelWorker", "DeadLetters", "HubRuntime", "Kafka", "Topics", "HubLogging", "LocalBroker"], path: "Tests/SMSTests"),
         .testTarget(name: "PushTests", dependencies: ["BrokerTestSupport", "PushConnector", "Sandboxes", "ChannelDelivery", "ChannelWorker", "DeadLetters", "HubRuntime", "Kafka", "Topics", "HubLogging", "LocalBroker"], path: "Tests/PushTests"),
-        .testTarget(name: "LookupTests", dependencies: ["BrokerTestSupport", "Lookups", "LookupService", "LookupClient", "DAGRConnector", "Sandboxes", "DeadLetters", "HubRuntime", "Kafka", "Topics", "HubLogging", "LocalBroker"], path: "Tests/LookupTests"),
+        .testTarget(name: "LookupTests", dependencies: ["BrokerTestSupport", "Lookups", "LookupService", "LookupClient", "DAGRConnector", "GatewayHTTP", "Sandboxes", "DeadLetters", "HubRuntime", "Kafka", "Topics", "HubLogging", "LocalBroker"], path: "Tests/LookupTests"),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"], path: "Tests/HTTPServerTests"),
     ],
     swiftLanguageModes: [.v6]

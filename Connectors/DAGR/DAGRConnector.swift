@@ -6,9 +6,10 @@ import Topics
 /// The register API of docs/lookups.md (DAGR-style REST/JSON), spoken by the
 /// real platform's adapter and by `hub sandbox dagr`: `GET /v1/persons?code=`,
 /// `/v1/companies?regNumber=`, `/v1/addresses?code=|text=`,
-/// `/v1/objects?dataset=&id=`; `200 {"asOf", "record": {…}}`, `404`, `5xx`.
+/// `/v1/objects?dataset=&id=`; `200 {"asOf", "record": {…}}`, `404`, `5xx`;
+/// and the change list, `GET /v1/changes?since=N&limit=M` → `{"changes": […]}`.
 /// At most `connections` calls are in flight; more wait their turn.
-public struct DAGRConnector: RegisterUpstream {
+public struct DAGRConnector: RegisterUpstream, RegisterChangeSource {
     public let baseURL: String
     public let apiKey: String?
     private let http: CurlHTTPClient
@@ -19,9 +20,9 @@ public struct DAGRConnector: RegisterUpstream {
         http = CurlHTTPClient(connections: connections, timeout: timeout)
     }
 
+    private var headers: [(String, String)] { apiKey.map { [("Authorization", "Bearer \($0)")] } ?? [] }
+
     public func fetch(_ query: LookupQuery, within: Duration) async -> UpstreamAnswer {
-        var headers: [(String, String)] = []
-        if let apiKey { headers.append(("Authorization", "Bearer \(apiKey)")) }
         switch await http.perform(.init(url: baseURL + Self.path(for: query), headers: headers, timeout: within)) {
         case .failure(.timedOut): return .failed(code: "upstream_timeout")
         case .failure: return .failed(code: "upstream_unreachable")
@@ -34,6 +35,18 @@ public struct DAGRConnector: RegisterUpstream {
             case 404: return .notFound
             default: return .failed(code: "upstream_\(answer.status)")
             }
+        }
+    }
+
+    public func changes(since: Int, limit: Int) async -> ChangesAnswer {
+        switch await http.perform(.init(url: baseURL + "/v1/changes?since=\(since)&limit=\(limit)", headers: headers, timeout: .seconds(10))) {
+        case .failure(.timedOut): return .failed(code: "upstream_timeout")
+        case .failure: return .failed(code: "upstream_unreachable")
+        case .success(let answer):
+            guard answer.status == 200 else { return .failed(code: "upstream_\(answer.status)") }
+            struct Body: Decodable { let changes: [UpstreamChange] }
+            guard let body = try? JSONDecoder().decode(Body.self, from: Data(answer.body)) else { return .failed(code: "upstream_bad_answer") }
+            return .changes(body.changes)
         }
     }
 

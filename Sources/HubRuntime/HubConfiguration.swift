@@ -48,6 +48,7 @@ public struct HubConfiguration: Sendable, Equatable {
         "dagr.key": ("", "API key for the register API, sent as a bearer token; empty sends none"),
         "dagr.connections": ("16", "calls in flight to the register at most; more wait their turn"),
         "dagr.inflight": ("64", "lookup requests the service handles side by side"),
+        "dagr.changes.poll.ms": ("5000", "how often the change feed asks the register's change list for new changes (milliseconds)"),
         "channel.inflight": ("8", "notices a channel worker has with its gateway at once (different recipients; one recipient's notices go in order)"),
         "channel.circuit.failures": ("5", "temporary failures in a row after which a channel worker stops calling its gateway for a while"),
         "channel.circuit.open.seconds": ("30", "how long the circuit stays open before one trial call"),

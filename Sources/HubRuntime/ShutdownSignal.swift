@@ -19,6 +19,14 @@ public final class ShutdownSignal: Sendable {
         for waiter in waiters { waiter.resume() }
     }
 
+    /// Sleeps for `duration`, or less when the signal comes first (looked at every 100 ms) or the task is cancelled.
+    public func sleep(for duration: Duration) async {
+        let end = ContinuousClock.now + duration
+        while !isTriggered, !Task.isCancelled, ContinuousClock.now < end {
+            try? await Task.sleep(for: min(.milliseconds(100), end - ContinuousClock.now))
+        }
+    }
+
     public func wait() async {
         await withCheckedContinuation { continuation in
             let ready = state.withLock { state -> Bool in

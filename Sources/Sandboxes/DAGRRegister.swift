@@ -76,7 +76,9 @@ public final class DAGRRegister: Sendable {
         var settings: Settings
         var register: Register
         var calls = 0
-        var changes: [RegisterChange] = []
+        var changes: [Change] = []
+        /// Change ids only grow, across restarts too: they count on from the start time in milliseconds.
+        var firstChangeId = Int(Date().timeIntervalSince1970 * 1000) * 1000
     }
 
     private let state: SharedState<State>
@@ -109,8 +111,23 @@ public final class DAGRRegister: Sendable {
         }
         router.register("GET", "/v1/changes") { request in
             let since = Int(request.queryValue("since") ?? "0") ?? 0
-            let changes = state.withLock { $0.changes.filter { $0.changeId > since } }
-            return .json(String(decoding: (try? RecordJSON.encode(changes)) ?? Data("[]".utf8), as: UTF8.self))
+            let limit = max(1, min(1_000, Int(request.queryValue("limit") ?? "") ?? 100))
+            let (settings, changes) = state.withLock { state in
+                state.calls += 1
+                return (state.settings, Array(state.changes.lazy.filter { $0.changeId > since }.prefix(limit)))
+            }
+            if let down = settings.downUntil, Date() < down { return Self.problem(503, "unavailable", "the register is down") }
+            return .json(String(decoding: (try? RecordJSON.encode(ChangeList(changes: changes))) ?? Data(), as: UTF8.self))
+        }
+        // The sandbox's own switch, for tests and integrators: make a change happen (docs/lookups.md).
+        router.register("POST", "/sandbox/changes") { request in
+            guard let order = try? JSONDecoder().decode(ChangeOrder.self, from: request.body) else {
+                return Self.problem(400, "bad_request", "expected {\"kind\": \"company.liquidated|company.renamed|address.changed|person.deceased\", \"key\": \"…\", \"value\": \"…\"}")
+            }
+            guard let change = state.withLock({ Self.apply(order, to: &$0) }) else {
+                return Self.problem(404, "not_found", "no such kind, or no such record")
+            }
+            return .json(String(decoding: (try? RecordJSON.encode(change)) ?? Data(), as: UTF8.self), status: 201)
         }
         server = emulatorServer(host: host, port: port, router: router)
     }
@@ -124,13 +141,75 @@ public final class DAGRRegister: Sendable {
     /// Calls answered (any status).
     public var calls: Int { state.withLock { $0.calls } }
 
-    /// Liquidates a company, as the register would: its status changes and a change event is published.
-    public func liquidate(company number: String) {
-        state.withLock { state in
-            state.register.companies[number]?["status"] = "liquidated"
-            state.changes.append(RegisterChange(changeId: state.changes.count + 1, kind: "company.liquidated", objectType: "company",
-                                                objectKey: number, changedAt: Date()))
+    /// A change as the register lists it on `GET /v1/changes` (docs/lookups.md).
+    public struct Change: Codable, Sendable, Hashable {
+        public var changeId: Int
+        public var kind: String
+        public var objectType: String
+        public var key: String
+        public var changedAt: String
+        public var changedFields: [String]
+    }
+
+    struct ChangeList: Codable { var changes: [Change] }
+
+    /// What `POST /sandbox/changes` asks for; `value` is the new name or address text.
+    public struct ChangeOrder: Codable, Sendable, Hashable {
+        public var kind: String
+        public var key: String
+        public var value: String?
+        public init(kind: String, key: String, value: String? = nil) {
+            self.kind = kind
+            self.key = key
+            self.value = value
         }
+    }
+
+    /// Makes a change happen, as the register would: the record changes and the change is listed.
+    /// Nil when the kind is unknown or the record does not exist.
+    @discardableResult
+    public func change(_ order: ChangeOrder) -> Change? { state.withLock { Self.apply(order, to: &$0) } }
+
+    /// Liquidates a company (`company.liquidated`).
+    @discardableResult
+    public func liquidate(company number: String) -> Change? { change(ChangeOrder(kind: "company.liquidated", key: number)) }
+
+    /// Lists a change the hub cannot place (a person change whose key is not a person code), as a faulty register might.
+    public func listMalformedChange() {
+        state.withLock { state in
+            state.changes.append(Change(changeId: state.firstChangeId + state.changes.count + 1, kind: "person.deceased", objectType: "person",
+                                        key: "not-a-person-code", changedAt: RFC3339Timestamp.format(Date()), changedFields: ["status"]))
+        }
+    }
+
+    private static func apply(_ order: ChangeOrder, to state: inout State) -> Change? {
+        let fields: [String], type: String
+        switch order.kind {
+        case "company.liquidated":
+            guard state.register.companies[order.key] != nil else { return nil }
+            state.register.companies[order.key]?["status"] = "liquidated"
+            (type, fields) = ("company", ["status"])
+        case "company.renamed":
+            guard state.register.companies[order.key] != nil, let name = order.value else { return nil }
+            state.register.companies[order.key]?["name"] = name
+            (type, fields) = ("company", ["name"])
+        case "address.changed":
+            guard let old = state.register.addresses[order.key], let text = order.value else { return nil }
+            state.register.addressByText[Register.normalise(old["text"] ?? "")] = nil
+            state.register.addresses[order.key]?["text"] = text
+            state.register.addressByText[Register.normalise(text)] = order.key
+            (type, fields) = ("address", ["text"])
+        case "person.deceased":
+            guard state.register.persons[order.key] != nil else { return nil }
+            state.register.persons[order.key]?["status"] = "deceased"
+            (type, fields) = ("person", ["status"])
+        default:
+            return nil
+        }
+        let change = Change(changeId: state.firstChangeId + state.changes.count + 1, kind: order.kind, objectType: type, key: order.key,
+                            changedAt: RFC3339Timestamp.format(Date()), changedFields: fields)
+        state.changes.append(change)
+        return change
     }
 
     private static func answer(_ request: HTTPRequest, state: SharedState<State>, asOf: Date,

@@ -41,6 +41,7 @@ enum ChannelCommands {
             let sample = register.register
             print("register emulator on \(register.baseURL) (Ctrl-C stops it): \(sample.personCodes.count) persons, \(sample.companyNumbers.count) companies, "
                   + "\(sample.addressCodes.count) addresses; e.g. personCode \(sample.personCodes[0]), regNumber \(sample.companyNumbers[0]), address code \(sample.addressCodes[0])")
+            print("make a change happen: curl -X POST \(register.baseURL)/sandbox/changes -d '{\"kind\": \"company.liquidated\", \"key\": \"\(sample.companyNumbers[0])\"}'")
             try await ServiceGroup(services: [SandboxService(name: "dagr-sandbox", stop: register.stop)], logger: Logger(component: "sandbox", threshold: .info))
                 .run(shutdown: ShutdownSignal())
             return

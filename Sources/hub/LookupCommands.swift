@@ -17,22 +17,24 @@ enum LookupCommands {
              TYPE: person.exists, person.status, company.status, address.validate, object.get
            hub lookup audit [--requester AGENCY[/SYSTEM]] [--since RFC3339] [--json]
            hub lookup policy load [FILE] | list
+           hub lookup changes [--kind KIND] [--since RFC3339] [--json]
            hub lookup run [--http-port P]
     Lookups go through dagr.lookup.requests to the lookup service and come back on dagr.lookup.replies;
     every one is audited on dagr.lookup.audit (docs/lookups.md).
     """
 
     static func run(_ words: [String]) async throws {
-        let arguments = try Arguments(words, valued: ["config", "param", "purpose", "as", "timeout-ms", "requester", "since", "http-port"], switches: ["json"])
+        let arguments = try Arguments(words, valued: ["config", "param", "purpose", "as", "timeout-ms", "requester", "since", "http-port", "kind"], switches: ["json"])
         guard !arguments.has("help"), let first = arguments.positionals.first else { print(help); return }
         let context = try HubContext(arguments: arguments)
         let client = try context.requireKafka()
         switch first {
         case "audit": try await audit(arguments, client: client, context: context)
+        case "changes": try await changes(arguments, client: client, context: context)
         case "policy": try await policy(arguments, client: client, context: context)
         case "run":
             let metrics = MetricsRegistry(), readiness = Readiness()
-            var services: [any HubService] = [try makeService(client: client, context: context, url: nil, metrics: metrics, readiness: readiness)]
+            var services: [any HubService] = try makeServices(client: client, context: context, url: nil, metrics: metrics, readiness: readiness)
             if let port = arguments.value("http-port").flatMap(Int.init) {
                 let ops = OpsHTTPService(host: context.configuration["http.host"]!, port: port, metrics: metrics, readiness: readiness)
                 try ops.bind()
@@ -80,12 +82,42 @@ enum LookupCommands {
         }
     }
 
-    static func audit(_ arguments: Arguments, client: KafkaClientProperties, context: HubContext) async throws {
-        let requester = arguments.value("requester")
-        let since = try arguments.value("since").map { text -> Date in
+    static func since(_ arguments: Arguments) throws -> Date? {
+        try arguments.value("since").map { text -> Date in
             guard let date = RFC3339Timestamp.parse(text) ?? RFC3339Timestamp.parse(text + "T00:00:00Z") else { throw UsageError("--since takes an RFC 3339 time or a date") }
             return date
         }
+    }
+
+    /// `hub lookup changes`: what the change feed published on dagr.changes, oldest first.
+    static func changes(_ arguments: Arguments, client: KafkaClientProperties, context: HubContext) async throws {
+        let since = try since(arguments), kind = arguments.value("kind")
+        var found: [RegisterChange] = []
+        try await TopicSnapshot.read(topics: [HubTopics.dagrChanges.name], client: client, logger: context.logger) { record in
+            guard let value = record.value, let change = try? RecordJSON.decode(RegisterChange.self, from: Data(value)) else { return }
+            if let kind, change.kind != kind { return }
+            if let since, change.changedAt < since { return }
+            found.append(change)
+        }
+        found.sort { $0.changeId < $1.changeId }
+        if arguments.has("json") {
+            for change in found { print(String(decoding: (try? RecordJSON.encode(change)) ?? Data(), as: UTF8.self)) }
+            return
+        }
+        print("change  changed at            kind                  object                               fields")
+        for change in found {
+            print([String(change.changeId).padding(toLength: 8, withPad: " ", startingAt: 0),
+                   RFC3339Timestamp.format(change.changedAt).prefix(19).description.padding(toLength: 22, withPad: " ", startingAt: 0),
+                   change.kind.padding(toLength: 22, withPad: " ", startingAt: 0),
+                   change.objectKey.padding(toLength: 37, withPad: " ", startingAt: 0),
+                   (change.changedFields ?? []).joined(separator: ",")].joined())
+        }
+        print("\(found.count) change(s)")
+    }
+
+    static func audit(_ arguments: Arguments, client: KafkaClientProperties, context: HubContext) async throws {
+        let requester = arguments.value("requester")
+        let since = try since(arguments)
         var found: [LookupAudit] = []
         try await TopicSnapshot.read(topics: [HubTopics.dagrLookupAudit.name], client: client, logger: context.logger) { record in
             guard let value = record.value, let audit = try? RecordJSON.decode(LookupAudit.self, from: Data(value)) else { return }
@@ -147,14 +179,22 @@ enum LookupCommands {
         return policies.count
     }
 
-    static func makeService(client: KafkaClientProperties, context: HubContext, url: String?, metrics: MetricsRegistry,
-                            readiness: Readiness) throws -> LookupService {
+    /// The lookup service and the change feed, both on the register at `url` (default `dagr.url`).
+    static func makeServices(client: KafkaClientProperties, context: HubContext, url: String?, metrics: MetricsRegistry,
+                             readiness: Readiness) throws -> [any HubService] {
         let configuration = context.configuration
         let key = configuration["dagr.key"]!
         let upstream = DAGRConnector(baseURL: url ?? configuration["dagr.url"]!, apiKey: key.isEmpty ? nil : key,
                                      connections: try configuration.integer("dagr.connections"))
-        return LookupService(resolver: LookupResolver(upstream: upstream, secret: context.pseudonymSecret), client: client,
-                             instance: configuration["hub.instance"]!, inFlight: try configuration.integer("dagr.inflight"), metrics: metrics,
-                             readiness: readiness, logger: context.logger, hubVersion: VersionCommand.hubVersion, crashes: try configuration.crashJournal())
+        let poll = try configuration.integer("dagr.changes.poll.ms")
+        guard poll >= 10 else { throw UsageError("dagr.changes.poll.ms must be at least 10") }
+        return [
+            LookupService(resolver: LookupResolver(upstream: upstream, secret: context.pseudonymSecret), client: client,
+                          instance: configuration["hub.instance"]!, inFlight: try configuration.integer("dagr.inflight"), metrics: metrics,
+                          readiness: readiness, logger: context.logger, hubVersion: VersionCommand.hubVersion, crashes: try configuration.crashJournal()),
+            ChangeFeedService(source: upstream, pseudonymSecret: context.pseudonymSecret, client: client, instance: configuration["hub.instance"]!,
+                              settings: .init(pollEvery: .milliseconds(poll)), metrics: metrics, readiness: readiness, logger: context.logger,
+                              hubVersion: VersionCommand.hubVersion),
+        ]
     }
 }

@@ -74,7 +74,7 @@ enum UpCommand {
             let agencies = try await LookupCommands.publishPolicies(file: policy, client: client, logger: logger)
             logger.info("sample lookup policy loaded", ["agencies": String(agencies)])
         }
-        services.append(try LookupCommands.makeService(client: client, context: context, url: register?.baseURL, metrics: metrics, readiness: readiness))
+        services.append(contentsOf: try LookupCommands.makeServices(client: client, context: context, url: register?.baseURL, metrics: metrics, readiness: readiness))
         // And a real SMS gateway (Kannel with a fake operator) for the SMS worker, where Kannel is installed.
         var smsContext = context
         if broker != nil, KannelSandbox.isInstalled {

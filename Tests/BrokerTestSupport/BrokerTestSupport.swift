@@ -77,3 +77,22 @@ public func startChild(_ executable: String, arguments: [String] = [], environme
     return process
 }
 
+
+/// Runs `service` while `body` runs (after `ready`, when given, says it is ready), then shuts it down and
+/// waits for it; a failure of `body` still stops the service first.
+public func whileRunning<T>(_ service: any HubService, ready: (@Sendable () -> Bool)? = nil, _ body: () async throws -> T) async throws -> T {
+    let shutdown = ShutdownSignal()
+    let running = Task { try await service.run(shutdown: shutdown) }
+    let result: T
+    do {
+        if let ready { try await waitUntil(seconds: 60, ready) }
+        result = try await body()
+    } catch {
+        shutdown.trigger()
+        try? await running.value
+        throw error
+    }
+    shutdown.trigger()
+    try await running.value
+    return result
+}

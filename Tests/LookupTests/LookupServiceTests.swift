@@ -43,16 +43,8 @@ struct LookupServiceTests {
         let service = LookupService(resolver: LookupResolver(upstream: DAGRConnector(baseURL: register.baseURL), secret: "test-secret", settings: settings),
                                     client: client, instance: "lookup-\(tag)", groupID: "lookup-\(tag)", metrics: MetricsRegistry(), readiness: readiness,
                                     logger: logger, hubVersion: "test", crashes: nil)
-        let shutdown = ShutdownSignal()
-        let running = Task { try await service.run(shutdown: shutdown) }
-        try await waitUntil(seconds: 60) { readiness.isReady }  // the policy loaded and the requests' partitions assigned
-        do { try await body() } catch {
-            shutdown.trigger()
-            try? await running.value
-            throw error
-        }
-        shutdown.trigger()
-        try await running.value
+        // Ready: the policy loaded and the requests' partitions assigned.
+        try await whileRunning(service, ready: { readiness.isReady }, body)
     }
 
     func audits(agency: String, count: Int) async throws -> [LookupAudit] {

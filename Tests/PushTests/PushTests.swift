@@ -61,15 +61,7 @@ struct PushWorkerTests {
                                           instance: "push-\(tag)", groupID: "push-\(tag)",
                                           settings: .init(ladder: try RetryLadder(parsing: ladder), confirmEvery: .milliseconds(300), circuitOpenSeconds: 1),
                                           metrics: MetricsRegistry(), readiness: nil, logger: logger, hubVersion: "test", crashes: nil)
-        let shutdown = ShutdownSignal()
-        let running = Task { try await worker.run(shutdown: shutdown) }
-        do { try await body() } catch {
-            shutdown.trigger()
-            try? await running.value
-            throw error
-        }
-        shutdown.trigger()
-        try await running.value
+        try await whileRunning(worker, body)
     }
 
     @Test("every device of the client gets the push once, with title, body, data and the idempotency key; receipts say sending then delivered")

@@ -33,6 +33,7 @@ struct TopicDeclarationTests {
         ExpectedTopic(name: "dagr.lookup.audit", policy: .delete, retention: .days(400)),
         ExpectedTopic(name: "dagr.policy", policy: .compact, retention: nil),
         ExpectedTopic(name: "dagr.changes", policy: .delete, retention: .days(30)),
+        ExpectedTopic(name: "dagr.changes.cursor", policy: .compact, retention: nil),
         ExpectedTopic(name: "hub.retry.10s", policy: .delete, retention: .days(1)),
         ExpectedTopic(name: "hub.retry.1m", policy: .delete, retention: .days(1)),
         ExpectedTopic(name: "hub.retry.10m", policy: .delete, retention: .days(1)),

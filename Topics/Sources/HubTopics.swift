@@ -113,11 +113,17 @@ public enum HubTopics {
         keyFormat: "<AGENCY>", owner: dagr,
         summary: "Lookup permissions per agency, compacted.")
 
-    /// Change notifications from DAGR about data the hub has looked up.
+    /// Changes the register reports (a company liquidated, an address changed), for systems that pre-filled data.
     public static let dagrChanges = TopicDeclaration(
         name: "dagr.changes", partitions: 3, cleanupPolicy: .delete, retention: .days(30),
-        keyFormat: clientKey, owner: dagr,
-        summary: "Changes in registry data relevant to hub clients.")
+        keyFormat: "<objectKey>: registration number, address code, or a person's <clientKey>", owner: dagr,
+        summary: "Changes in register data (company liquidated, address changed, person deceased), each once; persons by client key only.")
+
+    /// How far the change feed has read the register's change list.
+    public static let dagrChangesCursor = TopicDeclaration(
+        name: "dagr.changes.cursor", partitions: 1, cleanupPolicy: .compact, retention: .forever,
+        keyFormat: "<register> (`dagr`)", owner: dagr,
+        summary: "The change feed's position in the register's change list, written with the changes it covers.")
 
     // MARK: Retries, dead letters, audit
 
@@ -151,7 +157,7 @@ public enum HubTopics {
         statusEvents, statusHistory, statusCurrent, statusQuarantine, statusStats, catalogueServices,
         notifyRequests, notifyEAddress, notifySMS, notifyEmail, notifyPush, notifyReceipts, notifyScheduled, notifyTemplates,
         clientsProfiles,
-        dagrLookupRequests, dagrLookupReplies, dagrLookupAudit, dagrPolicy, dagrChanges,
+        dagrLookupRequests, dagrLookupReplies, dagrLookupAudit, dagrPolicy, dagrChanges, dagrChangesCursor,
         hubRetry10s, hubRetry1m, hubRetry10m, hubDeadLetter, hubDeadLetterState, hubAudit,
     ]
 

@@ -149,22 +149,48 @@ public struct LookupPolicy: Codable, Sendable, Hashable {
     }
 }
 
-/// A change the register reports about data a system may have pre-filled: on `dagr.changes`.
+/// A change the register reports about data a system may have pre-filled: on `dagr.changes`,
+/// keyed by `objectKey`, so one object's changes stay in order. Written by the change feed
+/// (`ChangeFeedService`) from the register's change list, each change once.
 public struct RegisterChange: Codable, Sendable, Hashable {
+    /// The register's sequence number of the change.
     public var changeId: Int
-    /// `company.liquidated`, `company.renamed`, `address.changed`, `person.deceased`.
+    /// `company.liquidated`, `company.renamed`, `address.changed`, `person.deceased`, …
     public var kind: String
     /// `company`, `address` or `person`.
     public var objectType: String
     /// The object's key: a company's registration number, an address code; for a person, the client key (pseudonym).
     public var objectKey: String
     public var changedAt: Date
+    /// The client key (pseudonym) of the person or company, as `clients.profiles` is keyed; none for an address.
+    public var clientKey: String?
+    /// Which fields of the register's record changed.
+    public var changedFields: [String]?
+    /// When the hub published it.
+    public var publishedAt: Date?
 
-    public init(changeId: Int, kind: String, objectType: String, objectKey: String, changedAt: Date) {
+    public init(changeId: Int, kind: String, objectType: String, objectKey: String, changedAt: Date,
+                clientKey: String? = nil, changedFields: [String]? = nil, publishedAt: Date? = nil) {
         self.changeId = changeId
         self.kind = kind
         self.objectType = objectType
         self.objectKey = objectKey
         self.changedAt = changedAt
+        self.clientKey = clientKey
+        self.changedFields = changedFields
+        self.publishedAt = publishedAt
+    }
+}
+
+/// How far the change feed has read the register's change list: on the compacted
+/// `dagr.changes.cursor`, written in the same transaction as the changes it covers.
+public struct ChangeFeedCursor: Codable, Sendable, Hashable {
+    /// The highest change id published.
+    public var changeId: Int
+    public var at: Date
+
+    public init(changeId: Int, at: Date) {
+        self.changeId = changeId
+        self.at = at
     }
 }
