@@ -21,7 +21,8 @@ public final class HandlerStage: HubService {
 
     public init(routing: FailureRouting, client: KafkaClientProperties, instance: String, groupID: String,
                 subscription: KafkaSubscription, parallelism: Int = 1, crashes: CrashJournal.Settings?, metrics: MetricsRegistry,
-                readiness: Readiness? = nil, logger: Logger, exhausted: Exhausted? = nil, handler: @escaping Handler) {
+                readiness: Readiness? = nil, logger: Logger, configureConsumer: (inout KafkaConsumerConfiguration) -> Void = { _ in },
+                exhausted: Exhausted? = nil, handler: @escaping Handler) {
         name = routing.service
         let crashGuard = crashes.map { settings in
             CrashGuard(settings: settings) { record, crashes in
@@ -30,7 +31,8 @@ public final class HandlerStage: HubService {
         }
         input = TransactionalStage(
             name: routing.service, client: client, groupID: groupID, transactionalID: "\(instance)-\(routing.service)",
-            subscription: subscription, parallelism: parallelism, metrics: metrics, readiness: readiness, logger: logger, crashGuard: crashGuard
+            subscription: subscription, parallelism: parallelism, metrics: metrics, readiness: readiness, logger: logger,
+            configureConsumer: configureConsumer, crashGuard: crashGuard
         ) { record in
             do { return try await handler(record, 1) } catch let failure as RecordFailure {
                 let routed = routing.route(record, failure: failure)

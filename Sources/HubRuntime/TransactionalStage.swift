@@ -1,6 +1,7 @@
 import Foundation
 import HubLogging
 import Kafka
+import Synchronization
 
 /// A consume -> transform -> produce stage whose outputs and input offsets
 /// commit in one Kafka transaction: a crash neither loses nor doubles an
@@ -91,28 +92,49 @@ public final class TransactionalStage: HubService {
         let outputs: [KafkaProducerRecord]
     }
 
-    /// Transforms the next batch while the previous one commits: the
-    /// transform is CPU work, the commit mostly waits for the broker. One
-    /// transaction is open at a time and batches commit in order; when a
-    /// commit fails the stage throws, and the batch transformed meanwhile is
+    /// Transforms what arrives while the previous transaction commits: the
+    /// transform is CPU work (or a gateway call), the commit mostly waits for
+    /// the broker. Batches transformed during a commit are joined and go in
+    /// the next transaction as soon as that commit is done, so a record that
+    /// arrives mid-commit is handled at once rather than after it. One
+    /// transaction is open at a time and records commit in order; when a
+    /// commit fails the stage throws, and what was transformed meanwhile is
     /// read again by whoever takes the partitions over.
     private func pipeline(consumer: KafkaConsumer, producer: KafkaProducer, journal: CrashJournal?, shutdown: ShutdownSignal) async throws {
-        var committing: Task<Void, any Error>?
-        while !shutdown.isTriggered {
-            let batch = await consumer.nextBatch(max: batchSize, timeout: .milliseconds(100))
-            let prepared: Prepared?
-            do {
-                prepared = batch.isEmpty ? nil : try await transformAll(batch, journal: journal)
-            } catch {
-                _ = try? await committing?.value
-                throw error
-            }
-            try await committing?.value
-            committing = nil
-            guard let prepared else { continue }
-            committing = Task { try await self.commit(prepared, consumer: consumer, producer: producer) }
+        var committing: (task: Task<Void, any Error>, done: CommitDone)?
+        var pending: Prepared?
+        func startCommit() {
+            guard let prepared = pending else { return }
+            pending = nil
+            let done = CommitDone()
+            committing = (Task {
+                defer { done.mark() }
+                try await self.commit(prepared, consumer: consumer, producer: producer)
+            }, done)
         }
-        try await committing?.value
+        while !shutdown.isTriggered {
+            // While a commit runs, look for new records often; otherwise wait for them.
+            let busy = committing.map { !$0.done.isDone } ?? false
+            let batch = await consumer.nextBatch(max: batchSize, timeout: .milliseconds(busy ? 2 : 100))
+            if !batch.isEmpty {
+                do {
+                    let prepared = try await transformAll(batch, journal: journal)
+                    pending = pending.map { Prepared(batch: $0.batch + prepared.batch, outputs: $0.outputs + prepared.outputs) } ?? prepared
+                } catch {
+                    _ = try? await committing?.task.value
+                    throw error
+                }
+            }
+            // The previous commit finished (or a large backlog waits for it): collect its outcome and start the next.
+            if let running = committing, running.done.isDone || (pending?.batch.count ?? 0) >= batchSize * 4 {
+                try await running.task.value
+                committing = nil
+            }
+            if committing == nil { startCommit() }
+        }
+        if let running = committing { try await running.task.value }
+        startCommit()
+        if let running = committing { try await running.task.value }
     }
 
     /// `parallelism` above 1 handles different keys side by side (`KeyedParallel`); suspects after a crash go one by one.
@@ -135,4 +157,11 @@ public final class TransactionalStage: HubService {
         try await StageTransaction(stage: name, metrics: metrics, logger: logger)
             .commit(outputs: prepared.outputs, consumed: prepared.batch, consumer: consumer, producer: producer)
     }
+}
+
+/// Whether a stage's commit task has finished, looked at without waiting for it.
+private final class CommitDone: Sendable {
+    private let state = Mutex(false)
+    func mark() { state.withLock { $0 = true } }
+    var isDone: Bool { state.withLock { $0 } }
 }

@@ -8,7 +8,8 @@ import Topics
 /// `dagr.lookup.requests` and waits for its reply on the client's reply
 /// topic (read from its end by assignment, so no group and no rebalancing),
 /// matched by correlation id. Past the deadline it answers `timeout`
-/// itself; a reply arriving later is dropped.
+/// itself; a reply arriving later, or a second reply to one request (the
+/// service may answer a request again after a crash), is dropped.
 public final class LookupClient: Sendable {
     public let requester: Requester
     public let replyTopic: String
@@ -31,6 +32,8 @@ public final class LookupClient: Sendable {
         await admin.close()
         var configuration = KafkaConsumerConfiguration(client: client, groupID: "lookup-client-\(UUID().uuidString.prefix(8))")
         configuration.enableAutoCommit = false
+        // The caller is waiting: the broker need not hold a fetch long for more replies.
+        configuration.maxFetchWaitMilliseconds = 10
         // From the ends as they are now, resolved before the first request: a reply written at once is not skipped.
         let probe = try KafkaConsumer(configuration: configuration, subscription: .partitionsFromStart([]), logger: logger)
         let ends = try await probe.watermarks(partitions).mapValues(\.high)

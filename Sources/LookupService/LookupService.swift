@@ -9,8 +9,12 @@ import Topics
 
 /// The lookup service's Kafka shell: follows the access policy
 /// (`dagr.policy`), reads `dagr.lookup.requests`, answers each through the
-/// `LookupResolver`, and writes the reply (to the request's reply topic)
-/// and its audit record in one transaction with the request's offset.
+/// `LookupResolver`, sends the reply (to the request's reply topic) at once,
+/// and writes the audit record in one transaction with the request's
+/// offset: exactly one audit per request, and a caller that need not wait
+/// for the batch's commit. A request read again after a crash may be
+/// answered twice (the client takes the first); it is audited once. A reply
+/// that cannot be sent at once goes out with the transaction instead.
 /// Requests are handled side by side (`inFlight`); a request that is not a
 /// lookup request v1, or names a reply topic outside `dagr.lookup.replies*`,
 /// is dead-lettered.
@@ -26,6 +30,9 @@ public final class LookupService: HubService {
     private let hubVersion: String
     private let crashes: CrashJournal.Settings?
     private let groupID: String
+
+    /// How long the broker may hold a fetch of requests or replies with nothing new (`fetch.wait.max.ms`).
+    public static let maxFetchWaitMilliseconds = 10
 
     public init(resolver: LookupResolver, client: KafkaClientProperties, instance: String, groupID: String = "hub-dagr-lookup", inFlight: Int = 64,
                 metrics: MetricsRegistry, readiness: Readiness?, logger: Logger, hubVersion: String, crashes: CrashJournal.Settings?) {
@@ -54,10 +61,15 @@ public final class LookupService: HubService {
         try await table.caughtUp()
         logger.info("access policy loaded", ["agencies": String(policies.withLock { $0.count })])
         let resolver = self.resolver, metrics = self.metrics
+        var repliesConfiguration = KafkaProducerConfiguration(client: client)
+        repliesConfiguration.lingerMilliseconds = 0
+        let replies = try KafkaProducer(configuration: repliesConfiguration, logger: logger)
         let stage = HandlerStage(
             routing: FailureRouting(service: name, ladder: .none, hubVersion: hubVersion), client: client, instance: instance,
             groupID: groupID, subscription: .topics([HubTopics.dagrLookupRequests.name]), parallelism: inFlight, crashes: crashes,
-            metrics: metrics, readiness: readiness, logger: logger
+            metrics: metrics, readiness: readiness, logger: logger,
+            // A caller is waiting: the broker need not hold a fetch long for more requests.
+            configureConsumer: { $0.maxFetchWaitMilliseconds = LookupService.maxFetchWaitMilliseconds }
         ) { record, _ in
             let received = Date()
             guard let value = record.value, let request = try? RecordJSON.decode(LookupRequest.self, from: Data(value)) else {
@@ -74,10 +86,18 @@ public final class LookupService: HubService {
             let key = Array(request.correlationId.lowercasedString.utf8)
             var outputs = [KafkaProducerRecord(topic: HubTopics.dagrLookupAudit.name, key: key, value: Array(try RecordJSON.encode(resolution.audit)))]
             if let reply = resolution.reply {
-                outputs.append(KafkaProducerRecord(topic: request.replyTopic, key: key, value: Array(try RecordJSON.encode(reply))))
+                let record = KafkaProducerRecord(topic: request.replyTopic, key: key, value: Array(try RecordJSON.encode(reply)))
+                do { _ = try await replies.send(record) } catch {
+                    metrics.increment("hub_lookup_replies_deferred_total", help: "Replies not sent at once, sent with the audit's transaction instead.")
+                    outputs.append(record)
+                }
             }
             return outputs
         }
-        try await stage.run(shutdown: shutdown)
+        do { try await stage.run(shutdown: shutdown) } catch {
+            await replies.close(flushTimeoutMilliseconds: 5_000)
+            throw error
+        }
+        await replies.close()
     }
 }

@@ -13,6 +13,7 @@ enum BenchCommand {
            hub bench fanout [--records N] [--json]      N notification requests through the fan-out (default 30000; own local broker)
            hub bench channels [--records N] [--channel eaddress|sms] [--json]
                                                         N notices per channel through its worker to the local gateway (default 2000)
+           hub bench lookup [--records N] [--json]      N lookups through the bus to the register emulator (default 10000)
     Loads N status-event-sized JSON records, then moves them topic to topic with a kcat pipe
     (the baseline) and with the Swift layer. Starts the local broker unless Kafka is configured.
     With --json the last line is one JSON object: bench, records, seconds, throughput,
@@ -21,7 +22,7 @@ enum BenchCommand {
 
     static func run(_ words: [String]) async throws {
         let arguments = try Arguments(words, valued: ["config", "records", "partitions", "channel"], switches: ["json"])
-        if arguments.has("help") || !["passthrough", "ingest", "dlq", "fanout", "channels"].contains(arguments.positionals.first ?? "") { print(help); return }
+        if arguments.has("help") || !["passthrough", "ingest", "dlq", "fanout", "channels", "lookup"].contains(arguments.positionals.first ?? "") { print(help); return }
         let records = try arguments.integer("records", default: 200_000)
         let partitions = Int32(try arguments.integer("partitions", default: 3))
         let context = try HubContext(arguments: arguments)
@@ -36,6 +37,10 @@ enum BenchCommand {
         if arguments.positionals.first == "channels" {
             let channels = arguments.value("channel").map { [$0] } ?? ["eaddress", "sms"]
             try await ChannelBench.run(records: try arguments.integer("records", default: 2_000), channels: channels, json: arguments.has("json"), context: context)
+            return
+        }
+        if arguments.positionals.first == "lookup" {
+            try await LookupBench.run(records: try arguments.integer("records", default: 10_000), json: arguments.has("json"), context: context)
             return
         }
         if arguments.positionals.first == "fanout" {

@@ -171,12 +171,17 @@ enum LookupCommands {
             throw UsageError("\(file.path) is not a lookup policy file: \(error)")
         }
         guard Set(policies.map(\.agency)).count == policies.count else { throw UsageError("\(file.path) names an agency twice") }
+        try await publish(policies, client: client, logger: logger)
+        return policies.count
+    }
+
+    /// Writes each agency's policy to `dagr.policy`.
+    static func publish(_ policies: [LookupPolicy], client: KafkaClientProperties, logger: Logger) async throws {
         let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: client), logger: logger)
         _ = try await producer.sendAll(try policies.map {
             KafkaProducerRecord(topic: HubTopics.dagrPolicy.name, key: Array($0.agency.utf8), value: Array(try RecordJSON.encode($0)))
         })
         await producer.close()
-        return policies.count
     }
 
     /// The lookup service and the change feed, both on the register at `url` (default `dagr.url`).
