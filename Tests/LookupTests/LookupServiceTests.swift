@@ -10,6 +10,7 @@ import LookupClient
 import Lookups
 import LookupService
 import Sandboxes
+import Synchronization
 import Testing
 import Topics
 
@@ -35,14 +36,14 @@ struct LookupServiceTests {
         await producer.close()
     }
 
-    func withService(_ register: DAGRRegister, tag: String, _ body: () async throws -> Void) async throws {
+    func withService(_ register: DAGRRegister, tag: String, logger: Logger? = nil, _ body: () async throws -> Void) async throws {
         var settings = LookupResolver.Settings()
         settings.circuitFailures = 3
         settings.circuitOpenSeconds = 1
         let readiness = Readiness()
         let service = LookupService(resolver: LookupResolver(upstream: DAGRConnector(baseURL: register.baseURL), secret: "test-secret", settings: settings),
                                     client: client, instance: "lookup-\(tag)", groupID: "lookup-\(tag)", metrics: MetricsRegistry(), readiness: readiness,
-                                    logger: logger, hubVersion: "test", crashes: nil)
+                                    logger: logger ?? self.logger, hubVersion: "test", crashes: nil)
         // Ready: the policy loaded and the requests' partitions assigned.
         try await whileRunning(service, ready: { readiness.isReady }, body)
     }
@@ -53,7 +54,7 @@ struct LookupServiceTests {
         }, until: { $0.count >= count }).compactMap { $0.value.flatMap { try? RecordJSON.decode(LookupAudit.self, from: Data($0)) } }
     }
 
-    @Test("each query type: found, not found, forbidden, invalid, upstream error and timeout; one audit per lookup; no person code in replies or audits")
+    @Test("each query type: found, not found, forbidden, invalid, upstream error and timeout; one audit per lookup; no person code in replies, audits or logs")
     func everyOutcome() async throws {
         let agency = "T" + UUID().uuidString.prefix(5).uppercased()
         try await prepare(agency: agency)
@@ -63,9 +64,12 @@ struct LookupServiceTests {
         let data = register.register
         let person = data.personCodes[10], company = data.companyNumbers[10], address = data.addressCodes[10]
         var replies: [(String, LookupReply)] = []
-        try await withService(register, tag: agency) {
-            let lookups = try await LookupClient(client: client, requester: Requester(agency: agency, system: "eds"))
-            let other = try await LookupClient(client: client, requester: Requester(agency: agency, system: "portal"))
+        // Every log line of the service and the clients, at the most detailed level.
+        let lines = Mutex<[String]>([])
+        let capture = Logger(component: "lookup-test", threshold: .trace) { line in lines.withLock { $0.append(line) } }
+        try await withService(register, tag: agency, logger: capture) {
+            let lookups = try await LookupClient(client: client, requester: Requester(agency: agency, system: "eds"), logger: capture)
+            let other = try await LookupClient(client: client, requester: Requester(agency: agency, system: "portal"), logger: capture)
             func ask(_ name: String, _ type: LookupQueryType, _ parameters: [String: String], purpose: String = "LIK-2008-tax",
                      via: LookupClient? = nil, timeout: Duration = .seconds(5)) async throws {
                 replies.append((name, try await (via ?? lookups).lookup(type, parameters, purpose: purpose, timeout: timeout)))
@@ -116,5 +120,49 @@ struct LookupServiceTests {
         let auditBytes = try await readAll(client: client, HubTopics.dagrLookupAudit.name).compactMap(\.valueString).joined()
         #expect(!replyBytes.contains(person) && !auditBytes.contains(person))
         #expect(!replyBytes.contains(String(person.filter { $0 != "-" })) && !auditBytes.contains(String(person.filter { $0 != "-" })))
+        let logs = lines.withLock { $0 }
+        #expect(!logs.isEmpty, "the capture saw the service's log")
+        for code in [person, "329999-99999"] {
+            #expect(!logs.contains { $0.contains(code) || $0.contains(code.filter { $0 != "-" }) }, "no person code in any log line")
+        }
+    }
+
+    @Test("register outage and recovery over the bus: answers switch to unavailable, then come at once while the circuit is open, and back to found")
+    func outageAndRecovery() async throws {
+        let agency = "O" + UUID().uuidString.prefix(5).uppercased()
+        try await prepare(agency: agency)
+        let register = DAGRRegister()
+        try register.start()
+        defer { register.stop() }
+        let companies = register.register.companyNumbers
+        try await withService(register, tag: agency) {
+            let lookups = try await LookupClient(client: client, requester: Requester(agency: agency, system: "eds"))
+            func ask(_ index: Int) async throws -> (LookupReply, Double) {
+                let start = ContinuousClock.now
+                let reply = try await lookups.lookup(.companyStatus, ["regNumber": companies[index]], purpose: "LIK-2008-tax", timeout: .seconds(5))
+                return (reply, (ContinuousClock.now - start).inSeconds * 1000)
+            }
+            #expect(try await ask(20).0.outcome == .found)
+            register.update { $0.downUntil = .distantFuture }
+            // The first lookups retry within their deadline and answer unavailable; three failures open the circuit.
+            var outcomes: [LookupOutcome] = []
+            for index in 21 ..< 24 { outcomes.append(try await ask(index).0.outcome) }
+            #expect(outcomes.allSatisfy { $0 == .unavailable || $0 == .timeout }, "\(outcomes)")
+            let (open, milliseconds) = try await ask(24)
+            #expect(open.outcome == .unavailable && open.reason == "upstream_down", "the open circuit answers: \(open.outcome) \(open.reason ?? "")")
+            #expect(milliseconds < 1_000, "at once, not after retries (\(Int(milliseconds)) ms)")
+            register.update { $0.downUntil = nil }
+            // Back: after the circuit's second, one trial call closes it.
+            var back: LookupReply?
+            let deadline = ContinuousClock.now + .seconds(20)
+            while ContinuousClock.now < deadline {
+                back = try await ask(25).0
+                if back?.outcome == .found { break }
+                try await Task.sleep(for: .milliseconds(300))
+            }
+            #expect(back?.outcome == .found)
+            #expect(try await ask(26).0.outcome == .found)
+            await lookups.close()
+        }
     }
 }
