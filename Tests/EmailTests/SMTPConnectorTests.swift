@@ -54,7 +54,12 @@ final class SMTPServer: @unchecked Sendable {
         }
     }
 
-    func stop() { process.terminate() }
+    /// aiosmtpd does not always stop on SIGTERM (stray servers outlived the tests): SIGKILL, and wait for it.
+    func stop() {
+        guard process.isRunning else { return }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
 
     /// Every delivered message, as (headers unfolded and decoded, body decoded).
     var messages: [(headers: [String: String], body: String)] {
