@@ -85,6 +85,17 @@ enum UpCommand {
                                                  "channel.sms.callback.url": "http://127.0.0.1:\(ops.port)\(KannelDeliveryReport.path)"])
             logger.info("SMS gateway (Kannel, fake operator)", ["sendsms": kannel.sendURL, "logs": kannel.directory])
         }
+        // And an SMTP relay (aiosmtpd writing to a maildir) for the e-mail worker, where it is installed.
+        if broker != nil, SMTPSandbox.isInstalled {
+            let smtp = try SMTPSandbox(port: LocalBroker.portIsFree(2525) ? 2525 : 0)
+            try await smtp.start()
+            services.append(SandboxService(name: "email-sandbox", stop: smtp.stop))
+            let emailContext = try context.overriding(["channel.email.url": smtp.url, "channel.email.require.tls": "false"])
+            services.append(try ChannelCommands.makeEmailWorker(client: client, context: emailContext, metrics: metrics, readiness: readiness))
+            logger.info("SMTP relay (aiosmtpd)", ["url": smtp.url, "maildir": smtp.maildir])
+        } else if broker == nil {
+            services.append(try ChannelCommands.makeEmailWorker(client: client, context: context, metrics: metrics, readiness: readiness))
+        }
         if broker == nil || KannelSandbox.isInstalled {
             services.append(try ChannelCommands.makeSMSWorker(client: client, context: smsContext, metrics: metrics, readiness: readiness, reports: smsReports))
         }

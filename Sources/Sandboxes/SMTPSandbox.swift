@@ -1,0 +1,73 @@
+import Foundation
+import LocalBroker
+
+/// A local SMTP relay for `hub up`: aiosmtpd (PyPI; the bootstrap installs it
+/// into `.tools/python`) writing every message it receives to a maildir, so
+/// a local hub's e-mails can be read. Plain SMTP on 127.0.0.1, no AUTH: the
+/// e-mail worker of a local hub is told not to require TLS.
+public final class SMTPSandbox: @unchecked Sendable {
+    public let port: Int
+    /// Where the messages land (`new/`, one file per message).
+    public let maildir: String
+    private let pythonPath: String
+    private let lock = NSLock()
+    private var process: Process?
+
+    /// `.tools/python` with aiosmtpd in the working directory or a parent; nil when it is not installed.
+    public static func locatePythonPath(from start: String = FileManager.default.currentDirectoryPath) -> String? {
+        var directory = URL(fileURLWithPath: start)
+        while true {
+            let candidate = directory.appendingPathComponent(".tools/python")
+            if FileManager.default.fileExists(atPath: candidate.appendingPathComponent("aiosmtpd").path) { return candidate.path }
+            let parent = directory.deletingLastPathComponent()
+            if parent.path == directory.path { return nil }
+            directory = parent
+        }
+    }
+
+    public static var isInstalled: Bool { locatePythonPath() != nil }
+
+    public init(port: Int = 0) throws {
+        guard let pythonPath = Self.locatePythonPath() else { throw KannelSandboxError(message: "aiosmtpd is not installed: run 'make setup'") }
+        self.pythonPath = pythonPath
+        self.port = port == 0 ? try LocalBroker.freePort() : port
+        maildir = NSTemporaryDirectory() + "hub-maildir-\(UUID().uuidString.prefix(8).lowercased())"
+    }
+
+    public var url: String { "smtp://127.0.0.1:\(port)" }
+
+    /// Starts aiosmtpd and returns once it accepts connections.
+    public func start() async throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        process.arguments = ["-m", "aiosmtpd", "-n", "-l", "127.0.0.1:\(port)", "-c", "aiosmtpd.handlers.Mailbox", maildir]
+        var environment = ProcessInfo.processInfo.environment
+        environment["PYTHONPATH"] = pythonPath
+        process.environment = environment
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        lock.withLock { self.process = process }
+        let deadline = Date().addingTimeInterval(30)
+        while LocalBroker.portIsFree(port) {
+            guard process.isRunning, Date() < deadline else {
+                stop()
+                throw KannelSandboxError(message: "aiosmtpd did not come up on port \(port)")
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+    }
+
+    /// Stops the server (SIGKILL: aiosmtpd does not always stop on SIGTERM).
+    public func stop() {
+        guard let process = lock.withLock({ () -> Process? in defer { self.process = nil }; return self.process }), process.isRunning else { return }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    /// Messages received so far.
+    public var received: Int { ((try? FileManager.default.contentsOfDirectory(atPath: maildir + "/new")) ?? []).count }
+
+    deinit { stop() }
+}
