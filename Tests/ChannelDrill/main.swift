@@ -1,24 +1,31 @@
-// The e-address channel worker as a process a test can kill at the worst
-// moment: with DRILL_CRASH_MARK set, it exits right after the first gateway
-// call that succeeds (before the outcome is committed), once, leaving the
-// mark file so the restarted worker runs normally. Not part of the hub.
+// A channel worker as a process a test can kill at the worst moment: with
+// DRILL_CRASH_MARK set, it exits right after the first gateway call that
+// succeeds (before the outcome is committed), once, leaving the mark file so
+// the restarted worker runs normally. DRILL_CHANNEL picks the worker: the
+// e-address one (DRILL_MAILBOX), or the SMS one through Kannel
+// (DRILL_KANNEL_SEND, _USER, _PASSWORD) with its delivery-report server on
+// DRILL_CALLBACK_PORT, the same for every run so Kannel's retried call-backs
+// reach the restarted worker. Not part of the hub.
 import ChannelDelivery
 import ChannelWorker
 import DeadLetters
 import EAddressConnector
 import Foundation
+import HTTPServer
 import HubLogging
 import HubRuntime
 import Kafka
+import SMSConnector
 import Topics
 
 let environment = ProcessInfo.processInfo.environment
 let mark = environment["DRILL_CRASH_MARK"]
 
 struct CrashingOnce: ChannelConnector {
-    let inner: EAddressConnector
+    let inner: any ChannelConnector
     var channel: NotifyChannel { inner.channel }
     var canConfirm: Bool { inner.canConfirm }
+    var confirmsByCallback: Bool { inner.confirmsByCallback }
     func send(_ notice: Notice) async -> GatewayOutcome {
         let outcome = await inner.send(notice)
         if let mark, !FileManager.default.fileExists(atPath: mark) {
@@ -31,9 +38,28 @@ struct CrashingOnce: ChannelConnector {
 }
 
 let client = KafkaClientProperties(["bootstrap.servers": environment["DRILL_BOOTSTRAP"]!, "session.timeout.ms": "6000"])
-let connector = CrashingOnce(inner: EAddressConnector(baseURL: URL(string: environment["DRILL_MAILBOX"]!)!, sender: "HUB"))
 let logger = Logger(component: "channel-drill", threshold: .info)
+let connector: CrashingOnce
+var reports: DeliveryReportInbox?
+if environment["DRILL_CHANNEL"] == "sms" {
+    let inbox = DeliveryReportInbox()
+    var router = HTTPRouter()
+    router.register("GET", KannelDeliveryReport.path, handler: KannelDeliveryReport.handler(inbox))
+    var configuration = HTTPServerConfiguration()
+    configuration.host = "127.0.0.1"
+    configuration.port = Int(environment["DRILL_CALLBACK_PORT"]!)!
+    let callbacks = HTTPServer(configuration: configuration, router: router)
+    try callbacks.start()
+    reports = inbox
+    connector = CrashingOnce(inner: KannelConnector(settings: .init(
+        sendURL: environment["DRILL_KANNEL_SEND"]!, username: environment["DRILL_KANNEL_USER"]!, password: environment["DRILL_KANNEL_PASSWORD"]!,
+        sender: "Latvija.lv", callbackURL: "http://127.0.0.1:\(configuration.port)\(KannelDeliveryReport.path)")))
+} else {
+    connector = CrashingOnce(inner: EAddressConnector(baseURL: URL(string: environment["DRILL_MAILBOX"]!)!, sender: "HUB"))
+}
+let confirmTimeout = Duration.seconds(Int(environment["DRILL_CONFIRM_TIMEOUT_SECONDS"] ?? "") ?? 3600)
 let worker = ChannelWorkerService(connector: connector, client: client, instance: environment["DRILL_INSTANCE"]!, groupID: environment["DRILL_GROUP"],
-                                  settings: .init(ladder: try RetryLadder(parsing: "500ms,1s"), confirmEvery: .milliseconds(300)),
-                                  metrics: MetricsRegistry(), readiness: nil, logger: logger, hubVersion: "drill", crashes: nil)
+                                  settings: .init(ladder: try RetryLadder(parsing: "500ms,1s"), confirmEvery: .milliseconds(300),
+                                                  confirmTimeout: confirmTimeout),
+                                  metrics: MetricsRegistry(), readiness: nil, logger: logger, hubVersion: "drill", crashes: nil, reports: reports)
 try await ServiceGroup(services: [worker], logger: logger).run()

@@ -133,6 +133,44 @@ struct SMSWorkerTests {
         #expect(pooled.health["gw1"] == .healthy)
     }
 
+    @Test("killed between Kannel's acceptance and the commit: restarted, it sends nothing again; the delivery reports, retried by Kannel, complete the receipts")
+    func crashBetweenSendAndCommit() async throws {
+        try await kit.prepare()
+        let tag = "SK" + UUID().uuidString.prefix(6)
+        let kannel = try KannelSandbox()
+        try await kannel.start()
+        defer { kannel.stop() }
+        let mark = NSTemporaryDirectory() + "/channel-drill-\(tag)"
+        let environment = ["DRILL_CHANNEL": "sms", "DRILL_BOOTSTRAP": LocalBroker.testBootstrap, "DRILL_KANNEL_SEND": kannel.sendURL,
+                           "DRILL_KANNEL_USER": kannel.username, "DRILL_KANNEL_PASSWORD": kannel.password,
+                           "DRILL_CALLBACK_PORT": String(try LocalBroker.freePort()), "DRILL_CONFIRM_TIMEOUT_SECONDS": "20",
+                           "DRILL_INSTANCE": "sdrill-\(tag)", "DRILL_GROUP": "sdrill-\(tag)", "DRILL_CRASH_MARK": mark]
+        let sent = smsNotices(10, tag: tag, first: 300) { "Kods \($0)" }
+        try await kit.publish(sent)
+        let first = try startChild("channel-drill", environment: environment, log: "/tmp/channel-drill-\(tag)-1.log")
+        try await waitUntil(seconds: 60) { !first.isRunning }
+        #expect(first.terminationStatus == 9, "it died right after a gateway call")
+        let second = try startChild("channel-drill", environment: environment, log: "/tmp/channel-drill-\(tag)-2.log")
+        defer { if second.isRunning { second.terminate() } }
+        // Every notice ends delivered, or (a report that never reached a worker) temporary-failure unconfirmed: never left sending.
+        let receipts = try await kit.receipts(about: tag, seconds: 90) { receipts in
+            sent.allSatisfy { notice in receipts.contains { $0.notificationId == notice.notificationId && ($0.status == .delivered || $0.status == .temporaryFailure) } }
+        }
+        second.terminate()
+        try await waitUntil(seconds: 30) { !second.isRunning }
+
+        let handsets = mine(kannel, sent)
+        #expect(handsets.count == sent.count, "each SMS reached its handset once (\(handsets.count) for \(sent.count))")
+        for notice in sent {
+            #expect(handsets.filter { $0.to == notice.to[0] }.count == 1)
+            let statuses = receipts.filter { $0.notificationId == notice.notificationId }.map(\.status)
+            #expect(statuses.first == .sending, "\(statuses)")
+            #expect(statuses.contains(.delivered) || statuses.contains(.temporaryFailure), "\(statuses)")
+        }
+        // Kannel calls back up to five times, two seconds apart: the restarted worker hears about the one the first accepted.
+        #expect(Self.delivered(receipts).count == sent.count, "delivered: \(Self.delivered(receipts).count) of \(sent.count)")
+    }
+
     @Test("10,000 SMS through Kannel at a 200/s limit: none lost, none doubled, every one delivered, the limit held")
     func load() async throws {
         try await kit.prepare()
