@@ -81,20 +81,39 @@ final class FanOutProcessor: Sendable {
         return try keepNew(fanOut)
     }
 
-    /// A record of `notify.receipts`: a channel worker's permanent failure moves the notice to the next channel.
+    /// A record of `notify.receipts`: a channel worker's permanent failure moves the notice to the next channel;
+    /// push tokens the gateway said are gone are removed from the client's profile (`ContactCleanup`).
     func handleReceipt(_ record: KafkaConsumerRecord) throws -> [KafkaProducerRecord] {
-        if let value = record.value, !Self.mayBePermanentFailure(value) { return [] }
+        if let value = record.value, !Self.contains(Self.permanentFailureMarker, in: value), !Self.contains(Self.invalidContactsMarker, in: value) {
+            return []
+        }
         guard let value = record.value, let receipt = try? RecordJSON.decode(NotificationReceipt.self, from: Data(value)) else {
             throw RecordFailure(.permanent, code: "invalid_receipt", message: "not a notification receipt v1", stage: "read")
         }
-        guard receipt.status == .permanentFailure, let failed = receipt.notice else { return [] }
+        let cleaned = try cleanProfile(after: receipt)
+        guard receipt.status == .permanentFailure, let failed = receipt.notice else { return cleaned }
         let now = clock()
         let fanOut = try routed { router, profiles throws(NoticeRouter.Failure) in try router.fallback(from: failed, profile: profiles[failed.recipientKey], now: now) }
         for notice in fanOut.notices {
             metrics.increment("hub_notify_fallbacks_total", labels: ["from": failed.channel.rawValue, "to": notice.channel.rawValue],
                               help: "Notices moved to the next channel after a permanent failure.")
         }
-        return try keepNew(fanOut)
+        return try cleaned + keepNew(fanOut)
+    }
+
+    /// The client's profile without the push tokens a receipt names as invalid, written to `clients.profiles`
+    /// (and to the table at once, so a second receipt about them writes nothing).
+    private func cleanProfile(after receipt: NotificationReceipt) throws -> [KafkaProducerRecord] {
+        guard receipt.channel == .push, let invalid = receipt.invalidContacts, !invalid.isEmpty else { return [] }
+        let now = clock()
+        let cleaned = state.withLock { state -> ClientProfile? in
+            guard let profile = state.profiles[receipt.recipientKey], let cleaned = ContactCleanup.removing(invalid, from: profile, at: now) else { return nil }
+            state.profiles[receipt.recipientKey] = cleaned
+            return cleaned
+        }
+        guard let cleaned else { return [] }
+        metrics.increment("hub_notify_contacts_removed_total", labels: ["channel": "push"], help: "Push tokens removed from profiles after the gateway said they are gone.")
+        return [KafkaProducerRecord(topic: HubTopics.clientsProfiles.name, key: Array(cleaned.clientKey.utf8), value: Array(try RecordJSON.encode(cleaned)))]
     }
 
     private func routed(_ body: (NoticeRouter, [String: ClientProfile]) throws(NoticeRouter.Failure) -> NoticeRouter.FanOut) throws -> NoticeRouter.FanOut {
@@ -155,8 +174,11 @@ final class FanOutProcessor: Sendable {
     }
 
     /// Receipts other than a permanent failure are skipped unread: the fan-out's own `created` receipts are most of the topic.
-    static func mayBePermanentFailure(_ value: [UInt8]) -> Bool {
-        let marker = Array(#""permanent-failure""#.utf8)
+    static let permanentFailureMarker = Array(#""permanent-failure""#.utf8)
+    static let invalidContactsMarker = Array(#""invalidContacts""#.utf8)
+
+    /// Whether `marker` occurs in `value`: most receipts are neither failures nor about invalid contacts, and are not decoded.
+    static func contains(_ marker: [UInt8], in value: [UInt8]) -> Bool {
         guard value.count >= marker.count else { return false }
         return (0 ... value.count - marker.count).contains { start in value[start] == marker[0] && value[start ..< start + marker.count].elementsEqual(marker) }
     }

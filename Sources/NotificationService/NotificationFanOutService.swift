@@ -11,7 +11,8 @@ import Topics
 /// `notify.receipts` what was already made, then runs two stages on the
 /// shared failure path: requests (`notify.requests`) become notices on
 /// `notify.<channel>` and receipts, and channel workers' permanent
-/// failures (on `notify.receipts`) move notices to the next channel. Each
+/// failures (on `notify.receipts`) move notices to the next channel, while
+/// push tokens a receipt names as invalid leave the client's profile. Each
 /// stage writes in one transaction with its input offsets.
 public final class NotificationFanOutService: HubService {
     public let name = "notify-fanout"

@@ -194,6 +194,47 @@ struct FanOutServiceTests {
     }
 }
 
+extension FanOutServiceTests {
+    @Test("a push receipt naming invalid tokens: the fan-out removes them from the client's profile, once; the other token and contacts stay")
+    func invalidPushTokensLeaveTheProfile() async throws {
+        let agency = "P" + UUID().uuidString.prefix(6).uppercased().replacingOccurrences(of: "-", with: "")
+        try await prepare(agency: agency)
+        let gone = "token-gone-\(agency)", kept = "token-kept-\(agency)"
+        let profile = try ProfileInput(person: "040404-4\(Int.random(in: 1000...9999))", channels: [.push, .sms], phone: "+37120000055",
+                                       pushTokens: [gone, kept], language: "lv", consent: [.push]).profile(secret: Self.secret)
+        _ = try await NotificationPublisher.publish(profiles: [profile], client: client, logger: logger)
+        let metrics = MetricsRegistry()
+        let shutdown = ShutdownSignal()
+        let running = Task { try await fanOut(agency, metrics: metrics).run(shutdown: shutdown) }
+        // As the push worker writes it: delivered to one token, the other refused with 410.
+        let receipt = NotificationReceipt(notificationId: UUID(), status: .delivered, channel: .push, recipientKey: profile.clientKey, requestId: UUID(),
+                                          agency: agency, caseId: "P-1", messageClass: .informational, reason: "some_contacts_invalid",
+                                          invalidContacts: [ContactFingerprint.of(gone)], at: Date())
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: client), logger: logger)
+        for _ in 0 ..< 2 {
+            _ = try await producer.send(KafkaProducerRecord(topic: HubTopics.notifyReceipts.name, key: Array(profile.clientKey.utf8),
+                                                            value: Array(try RecordJSON.encode(receipt))))
+        }
+        await producer.close()
+        func versions() async throws -> [ClientProfile] {
+            try await readUntil(HubTopics.clientsProfiles.name, client: client, seconds: 30, keep: { $0.keyString == profile.clientKey },
+                                until: { $0.count >= 2 }).compactMap { $0.value.flatMap { try? RecordJSON.decode(ClientProfile.self, from: Data($0)) } }
+        }
+        let written = try await versions()
+        try await Task.sleep(for: .seconds(2))  // the second receipt is handled too
+        shutdown.trigger()
+        try await running.value
+        let settled = try await readUntil(HubTopics.clientsProfiles.name, client: client, seconds: 5, keep: { $0.keyString == profile.clientKey },
+                                          until: { _ in false })
+        #expect(written.count == 2 && settled.count == 2, "the original and one cleaned version (\(settled.count))")
+        let cleaned = try #require(written.last)
+        #expect(cleaned.contacts.pushTokens == [kept])
+        #expect(cleaned.contacts.phone == profile.contacts.phone && cleaned.channels == profile.channels && cleaned.contentConsent == profile.contentConsent)
+        #expect(cleaned.updatedAt > profile.updatedAt)
+        #expect(metrics.value("hub_notify_contacts_removed_total", labels: ["channel": "push"]) == 1)
+    }
+}
+
 /// The routing table through the running service: profiles and requests on
 /// the real topics, the exact set of channel records read back. In the same
 /// serialized suite as the other fan-out tests: a fan-out in another group
