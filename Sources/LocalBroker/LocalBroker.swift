@@ -20,10 +20,17 @@ public final class LocalBroker: @unchecked Sendable {
         if let explicit = ProcessInfo.processInfo.environment["HUB_TANSU"], FileManager.default.isExecutableFile(atPath: explicit) {
             return explicit
         }
+        return locateTool(".tools/bin/tansu", from: start) { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
+    /// `relative` (a path under the package root, e.g. `.tools/python`) in the working directory or the
+    /// nearest parent where `isThere` holds for it: tools the bootstrap installs, found from `.build` too.
+    public static func locateTool(_ relative: String, from start: String = FileManager.default.currentDirectoryPath,
+                                  isThere: (String) -> Bool) -> String? {
         var directory = URL(fileURLWithPath: start)
         while true {
-            let candidate = directory.appendingPathComponent(".tools/bin/tansu").path
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            let candidate = directory.appendingPathComponent(relative).path
+            if isThere(candidate) { return candidate }
             let parent = directory.deletingLastPathComponent()
             if parent.path == directory.path { return nil }
             directory = parent

@@ -60,9 +60,19 @@ public final class ChangeFeedService: HubService {
         let producer = try KafkaProducer(configuration: configuration, logger: logger)
         // Fencing first aborts what a killed predecessor left open, so the cursor read next is the last committed one.
         try await producer.initTransactions()
-        var cursor = try await Self.committedCursor(register: settings.register, client: client, logger: logger)
+        let cursor = try await Self.committedCursor(register: settings.register, client: client, logger: logger)
         logger.info("change feed starts", ["after": String(cursor)])
         readiness?.markReady(name)
+        do { try await poll(producer: producer, from: cursor, shutdown: shutdown) } catch {
+            await producer.close(flushTimeoutMilliseconds: 5_000)
+            throw error
+        }
+        await producer.close()
+    }
+
+    /// Asks the change list until shutdown, publishing what is new after `start`.
+    private func poll(producer: KafkaProducer, from start: Int, shutdown: ShutdownSignal) async throws {
+        var cursor = start
         var quietFailures = 0
         while !shutdown.isTriggered {
             let answer = await source.changes(since: cursor, limit: settings.pageSize)
@@ -84,7 +94,6 @@ public final class ChangeFeedService: HubService {
             }
             await shutdown.sleep(for: settings.pollEvery)
         }
-        await producer.close()
     }
 
     /// Writes one page's changes, dead letters and the new cursor in one transaction; the new cursor.

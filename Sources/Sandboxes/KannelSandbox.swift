@@ -220,7 +220,7 @@ public final class KannelSandbox: @unchecked Sendable {
             if await condition() { return }
             try await Task.sleep(for: .milliseconds(100))
         }
-        throw KannelSandboxError(message: "Kannel did not come up within \(Int(seconds)) s; logs in \(directory)")
+        throw SandboxError(message: "Kannel did not come up within \(Int(seconds)) s; logs in \(directory)")
     }
 
     static func accepts(_ port: Int) -> Bool { !LocalBroker.portIsFree(port) }
@@ -228,7 +228,8 @@ public final class KannelSandbox: @unchecked Sendable {
     deinit { stop() }
 }
 
-public struct KannelSandboxError: Error, CustomStringConvertible {
+/// A sandbox (Kannel, the SMTP relay) that could not be started, and why.
+public struct SandboxError: Error, CustomStringConvertible {
     public let message: String
     public var description: String { message }
 }

@@ -14,21 +14,14 @@ public final class SMTPSandbox: @unchecked Sendable {
     private var process: Process?
 
     /// `.tools/python` with aiosmtpd in the working directory or a parent; nil when it is not installed.
-    public static func locatePythonPath(from start: String = FileManager.default.currentDirectoryPath) -> String? {
-        var directory = URL(fileURLWithPath: start)
-        while true {
-            let candidate = directory.appendingPathComponent(".tools/python")
-            if FileManager.default.fileExists(atPath: candidate.appendingPathComponent("aiosmtpd").path) { return candidate.path }
-            let parent = directory.deletingLastPathComponent()
-            if parent.path == directory.path { return nil }
-            directory = parent
-        }
+    public static func locatePythonPath() -> String? {
+        LocalBroker.locateTool(".tools/python") { FileManager.default.fileExists(atPath: $0 + "/aiosmtpd") }
     }
 
     public static var isInstalled: Bool { locatePythonPath() != nil }
 
     public init(port: Int = 0) throws {
-        guard let pythonPath = Self.locatePythonPath() else { throw KannelSandboxError(message: "aiosmtpd is not installed: run 'make setup'") }
+        guard let pythonPath = Self.locatePythonPath() else { throw SandboxError(message: "aiosmtpd is not installed: run 'make setup'") }
         self.pythonPath = pythonPath
         self.port = port == 0 ? try LocalBroker.freePort() : port
         maildir = NSTemporaryDirectory() + "hub-maildir-\(UUID().uuidString.prefix(8).lowercased())"
@@ -53,7 +46,7 @@ public final class SMTPSandbox: @unchecked Sendable {
         while LocalBroker.portIsFree(port) {
             guard process.isRunning, Date() < deadline else {
                 stop()
-                throw KannelSandboxError(message: "aiosmtpd did not come up on port \(port)")
+                throw SandboxError(message: "aiosmtpd did not come up on port \(port)")
             }
             try await Task.sleep(for: .milliseconds(100))
         }
