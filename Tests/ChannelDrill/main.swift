@@ -1,7 +1,8 @@
 // A channel worker as a process a test can kill at the worst moment: with
 // DRILL_CRASH_MARK set, it exits right after the first gateway call that
-// succeeds (before the outcome is committed), once, leaving the mark file so
-// the restarted worker runs normally. DRILL_CHANNEL picks the worker: the
+// succeeds (before the outcome is committed), once, leaving the mark file
+// (holding that notice's id) so the restarted worker runs normally. Other
+// notices in flight at that moment die with it, sent or not. DRILL_CHANNEL picks the worker: the
 // e-address one (DRILL_MAILBOX), or the SMS one through Kannel
 // (DRILL_KANNEL_SEND, _USER, _PASSWORD) with its delivery-report server on
 // DRILL_CALLBACK_PORT, the same for every run so Kannel's retried call-backs
@@ -29,7 +30,7 @@ struct CrashingOnce: ChannelConnector {
     func send(_ notice: Notice) async -> GatewayOutcome {
         let outcome = await inner.send(notice)
         if let mark, !FileManager.default.fileExists(atPath: mark) {
-            _ = FileManager.default.createFile(atPath: mark, contents: Data())
+            _ = FileManager.default.createFile(atPath: mark, contents: Data(notice.notificationId.uuidString.utf8))
             exit(9)  // between the gateway call and the commit
         }
         return outcome

@@ -159,16 +159,30 @@ struct SMSWorkerTests {
         second.terminate()
         try await waitUntil(seconds: 30) { !second.isRunning }
 
+        // The notice whose send Kannel had accepted when the worker died: its delivery report, retried by Kannel,
+        // reaches the restarted worker. Others in flight at that moment (a `sending` receipt written, the call maybe
+        // not yet made) are not sent again: each ends delivered, or temporary-failure `unconfirmed` if Kannel never
+        // had it. At most once; never silent.
+        let crashed = try #require(UUID(uuidString: String(decoding: try Data(contentsOf: URL(fileURLWithPath: mark)), as: UTF8.self)))
+        let crashedNotice = try #require(sent.first { $0.notificationId == crashed })
         let handsets = mine(kannel, sent)
-        #expect(handsets.count == sent.count, "each SMS reached its handset once (\(handsets.count) for \(sent.count))")
+        let delivered = Self.delivered(receipts)
+        #expect(delivered.contains(crashed), "the accepted one is confirmed by Kannel's retried report")
+        #expect(handsets.filter { $0.to == crashedNotice.to[0] }.count == 1)
         for notice in sent {
-            #expect(handsets.filter { $0.to == notice.to[0] }.count == 1)
+            let reached = handsets.filter { $0.to == notice.to[0] }.count
             let statuses = receipts.filter { $0.notificationId == notice.notificationId }.map(\.status)
+            #expect(reached <= 1, "never sent twice")
             #expect(statuses.first == .sending, "\(statuses)")
-            #expect(statuses.contains(.delivered) || statuses.contains(.temporaryFailure), "\(statuses)")
+            if delivered.contains(notice.notificationId) {
+                #expect(reached == 1, "delivered means it reached the handset")
+            } else {
+                let unconfirmed = receipts.first { $0.notificationId == notice.notificationId && $0.status == .temporaryFailure }
+                #expect(unconfirmed?.reason == "unconfirmed", "\(statuses)")
+            }
         }
-        // Kannel calls back up to five times, two seconds apart: the restarted worker hears about the one the first accepted.
-        #expect(Self.delivered(receipts).count == sent.count, "delivered: \(Self.delivered(receipts).count) of \(sent.count)")
+        // Only notices in flight at the crash can be uncertain (8 with the gateway at once).
+        #expect(delivered.count >= sent.count - ChannelWorkerService.Settings().inFlight + 1, "delivered: \(delivered.count) of \(sent.count)")
     }
 
     @Test("10,000 SMS through Kannel at a 200/s limit: none lost, none doubled, every one delivered, the limit held")
