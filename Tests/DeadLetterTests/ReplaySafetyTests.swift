@@ -57,7 +57,9 @@ struct ReplaySafetyTests {
         // On the origin topic: every dead letter once. Tansu also shows the
         // batch whose transaction the kill aborted (at most one batch of 5 at
         // 50/s); Apache Kafka hides it from read_committed readers.
-        let replayed = try await readAll(client: client, origin)
+        let replayed = try await readUntil(origin, client: client, seconds: 90, keep: { _ in true }, until: { records in
+            Set(records.compactMap { $0.headers.string(ReplayHeaderName.from) }).count >= count
+        })
         let from = replayed.compactMap { $0.headers.string(ReplayHeaderName.from) }
         #expect(Set(from).count == count, "nothing skipped")
         #expect(from.count <= count + 5, "nothing replayed twice beyond the aborted batch: \(from.count)")

@@ -50,7 +50,7 @@ struct ReprocessorTests {
         let states = reloaded.query(mine).map { reloaded.states[$0.id] }
         #expect(states.count == 30)
         #expect(states.allSatisfy { $0?.resolution == .replayed && $0?.replays == 1 && $0?.by == "tester" })
-        let replayed = try await readAll(client: client, origin)
+        let replayed = try await readAtLeast(30, of: origin, client: client)
         #expect(replayed.count == 30)
         #expect(Set(replayed.compactMap { $0.headers.string(ReplayHeaderName.from) }).count == 30)
         #expect(Set(replayed.compactMap { $0.headers.string("hub-event-id") }) == Set((0 ..< 30).map { "ev-\($0)" }))
@@ -63,9 +63,12 @@ struct ReprocessorTests {
         #expect(afterPurge.query(mine).count == 15)
         #expect(afterPurge.query(DeadLetterFilter(topic: origin, resolutions: [.purged])).count == 15)
 
-        let audits = try await readAll(client: client, HubTopics.hubAudit.name).compactMap { record in
+        func audit(_ record: KafkaConsumerRecord) -> AuditRecord? {
             record.value.flatMap { try? RecordJSON.foundationDecoder().decode(AuditRecord.self, from: Data($0)) }
-        }.filter { $0.filters["topic"] == origin }
+        }
+        // Four replays (each started and finished) and a purge; read until all nine are readable (see `readAtLeast`).
+        let audits = try await readUntil(HubTopics.hubAudit.name, client: client, seconds: 90, keep: { audit($0)?.filters["topic"] == origin },
+                                         until: { $0.count >= 9 }).compactMap(audit)
         #expect(audits.filter { $0.action == "dlq.replay" }.map { $0.counts["replayed"] ?? -1 }.sorted() == [0, 0, 10, 20])
         #expect(audits.contains { $0.action == "dlq.replay" && $0.dryRun && $0.counts["matched"] == 30 })
         #expect(audits.contains { $0.action == "dlq.purge" && $0.counts["purged"] == 15 && $0.operatorName == "tester" })

@@ -25,6 +25,13 @@ func writeDeadLetters(origin: String, count: Int, client: KafkaClientProperties)
     await producer.close()
 }
 
+/// The records of `topic` once at least `count` are readable (at most 90 s). On Tansu a committed transaction can
+/// stay unreadable for a while: its commit is parked while another producer's transaction on a shared partition
+/// (`hub.deadletter.state`, `hub.audit`) is open, until a later commit there completes it. Apache Kafka shows it at once.
+func readAtLeast(_ count: Int, of topic: String, client: KafkaClientProperties) async throws -> [KafkaConsumerRecord] {
+    try await readUntil(topic, client: client, seconds: 90, keep: { _ in true }, until: { $0.count >= count })
+}
+
 /// The dead-letter index once `ready` holds (at most 60 s). A read_committed snapshot ends at the last stable
 /// offset: while another suite's transaction on the shared dead-letter topics is open, letters written after
 /// it begins are not visible yet, however committed they are themselves.
