@@ -31,6 +31,10 @@ struct ReplaySafetyTests {
         let origin = "killtest.\(tag)"
         let count = 300
         try await writeDeadLetters(origin: origin, count: count, client: client)
+        // The reprocessor sees what is stable on the dead-letter topic when it starts; wait until the letters are
+        // (on Tansu other suites' parked commits there can hold them back a while), or it finds nothing to replay.
+        let loaded = try await loadIndex(client: client) { $0.query(DeadLetterFilter(topic: origin)).count == count }
+        #expect(loaded.query(DeadLetterFilter(topic: origin)).count == count)
 
         let first = try replay(origin, operatorName: "first-\(tag)", extra: ["--rate", "50"])
         let early = try await readUntil(origin, client: client, keep: { _ in true }, until: { $0.count >= 40 || !first.isRunning })
