@@ -84,14 +84,14 @@ public final class ChannelWorkerService: HubService {
     }
 
     public let name: String
-    private let connector: any ChannelConnector
-    private let client: KafkaClientProperties
+    let connector: any ChannelConnector
+    let client: KafkaClientProperties
     private let instance: String
     private let groupID: String
-    private let settings: Settings
-    private let metrics: MetricsRegistry
+    let settings: Settings
+    let metrics: MetricsRegistry
     private let readiness: Readiness?
-    private let logger: Logger
+    let logger: Logger
     private let hubVersion: String
     private let crashes: CrashJournal.Settings?
     private let reports: DeliveryReportInbox?
@@ -261,143 +261,5 @@ public final class ChannelWorkerService: HubService {
         }
         ledger.record(made.value)
         return [made.record]
-    }
-
-    /// Follows `notify.scheduled` for this channel's held notices and, as each falls due, writes it back to
-    /// the channel's topic and tombstones it. A crash in between writes it back twice at most; the ledger
-    /// then sends it once.
-    private func release(producer: KafkaProducer, shutdown: ShutdownSignal) async {
-        let channel = connector.channel
-        let book = Mutex(ScheduleBook())
-        let table = CompactedTable(topic: HubTopics.notifyScheduled.name, client: client, logger: logger) { key, value in
-            guard let id = UUID(uuidString: key) else { return }
-            if let value, let notice = try? RecordJSON.decode(Notice.self, from: Data(value)) {
-                if notice.channel == channel { book.withLock { $0.hold(notice) } }
-            } else {
-                book.withLock { $0.forget(id) }
-            }
-        }
-        let stop = ShutdownSignal()
-        let following = Task { try await table.follow(until: stop) }
-        defer { stop.trigger(); following.cancel() }
-        while !shutdown.isTriggered && !Task.isCancelled {
-            try? await Task.sleep(for: .milliseconds(500))
-            let due = book.withLock { $0.takeDue(at: Date()) }
-            metrics.set("hub_channel_scheduled_held", Double(book.withLock { $0.count }), labels: ["channel": channel.rawValue],
-                        help: "Notices held for their notBefore.")
-            for notice in due {
-                do {
-                    _ = try await producer.sendAll([
-                        KafkaProducerRecord(topic: channel.topic, key: Array(notice.recipientKey.utf8), value: Array(try RecordJSON.encode(notice))),
-                        KafkaProducerRecord(topic: HubTopics.notifyScheduled.name, key: Array(notice.notificationId.lowercasedString.utf8), value: nil),
-                    ])
-                } catch {
-                    logger.warning("a held notice could not be released; trying again", ["error": String(describing: error)])
-                    book.withLock { $0.hold(notice) }
-                }
-            }
-        }
-    }
-
-    static func scheduledRecord(_ notice: Notice) -> KafkaProducerRecord {
-        KafkaProducerRecord(topic: HubTopics.notifyScheduled.name, key: Array(notice.notificationId.lowercasedString.utf8),
-                            value: Array((try? RecordJSON.encode(notice)) ?? Data()))
-    }
-
-    /// Asks the gateway about accepted notices until they are delivered or time out.
-    private func confirm(ledger: Ledger, receipts: KafkaProducer, shutdown: ShutdownSignal) async {
-        let asks = connector.canConfirm
-        while !shutdown.isTriggered && !Task.isCancelled {
-            try? await Task.sleep(for: settings.confirmEvery)
-            let timeout = Date().addingTimeInterval(-settings.confirmTimeout.inSeconds)
-            let late = Set(ledger.outstanding(handedBefore: timeout))
-            for id in ledger.outstanding(handedBefore: Date().addingTimeInterval(-1)) {
-                guard let about = ledger.about.withLock({ $0[id] }) else { continue }
-                var update: NotificationReceipt?
-                if asks, case .delivered(let reference, let at)? = await connector.status(of: id) {
-                    update = Self.follow(about, .delivered, reason: nil, reference: reference, at: at)
-                } else if late.contains(id) {
-                    update = Self.follow(about, .temporaryFailure, reason: "unconfirmed", reference: about.gatewayReference, at: Date())
-                }
-                guard let update else { continue }
-                do {
-                    _ = try await receipts.send(Self.receiptRecord(update))
-                    ledger.record(update)
-                    ledger.about.withLock { $0[id] = nil }
-                } catch {
-                    logger.warning("confirmation receipt not written; trying again later", ["error": String(describing: error)])
-                }
-            }
-        }
-    }
-
-    /// Turns a gateway's call-back into a receipt; the notice stays outstanding until a final outcome.
-    static func record(_ report: DeliveryReport, ledger: Ledger, receipts: KafkaProducer, metrics: MetricsRegistry,
-                       logger: Logger) async -> DeliveryReportInbox.Answer {
-        let id = report.notificationId
-        guard let about = ledger.about.withLock({ $0[id] }) else {
-            metrics.increment("hub_channel_reports_total", labels: ["outcome": "unknown"], help: "Delivery reports received, by what they said.")
-            return ledger.decision(id) == .done ? .recorded : .unknown
-        }
-        let reference = report.reference ?? about.gatewayReference
-        let at = max(report.at, about.at)
-        var update: NotificationReceipt
-        let label: String
-        switch report.outcome {
-        case .pending:
-            return .recorded
-        case .accepted:
-            update = follow(about, .sending, reason: "gateway_accepted", reference: reference, at: at)
-            label = "accepted"
-        case .delivered:
-            update = follow(about, .delivered, reason: nil, reference: reference, at: at)
-            label = "delivered"
-        case .failed(let code):
-            update = follow(about, .permanentFailure, reason: code, reference: reference, at: at)
-            update.notice = about.notice  // so the fan-out can fall back to the next channel
-            label = "failed"
-        }
-        do {
-            _ = try await receipts.send(receiptRecord(update))
-        } catch {
-            logger.warning("delivery report not recorded; the gateway will call again", ["error": String(describing: error)])
-            return .notReady
-        }
-        metrics.increment("hub_channel_reports_total", labels: ["outcome": label], help: "Delivery reports received, by what they said.")
-        ledger.record(update)
-        ledger.about.withLock { about in
-            if update.status == .sending { about[id]?.gatewayReference = reference } else { about[id] = nil }
-        }
-        return .recorded
-    }
-
-    static func notice(in record: KafkaConsumerRecord) -> Notice? {
-        record.value.flatMap { try? RecordJSON.decode(Notice.self, from: Data($0)) }
-    }
-
-    static func receipt(_ status: NotificationReceipt.Status, for notice: Notice, reason: String?, reference: String?,
-                        at: Date = Date()) -> (value: NotificationReceipt, record: KafkaProducerRecord) {
-        let value = NotificationReceipt(notificationId: notice.notificationId, status: status, channel: notice.channel, recipientKey: notice.recipientKey,
-                                        requestId: notice.request.requestId, agency: notice.request.agency, caseId: notice.request.caseId,
-                                        messageClass: notice.messageClass, reason: reason, gatewayReference: reference, at: at)
-        return (value, receiptRecord(value))
-    }
-
-    static func follow(_ earlier: NotificationReceipt, _ status: NotificationReceipt.Status, reason: String?, reference: String?, at: Date) -> NotificationReceipt {
-        var next = earlier
-        next.status = status
-        next.reason = reason
-        next.gatewayReference = reference ?? earlier.gatewayReference
-        next.notice = nil
-        next.at = at
-        return next
-    }
-
-    static func receiptRecord(_ receipt: NotificationReceipt) -> KafkaProducerRecord {
-        KafkaProducerRecord(topic: HubTopics.notifyReceipts.name, key: Array(receipt.recipientKey.utf8), value: Array((try? RecordJSON.encode(receipt)) ?? Data()),
-                            headers: [KafkaHeader(key: EnvelopeHeaderName.schemaId, string: "notification-receipt"),
-                                      KafkaHeader(key: EnvelopeHeaderName.schemaVersion, string: "1"),
-                                      KafkaHeader(key: EnvelopeHeaderName.eventId, string: UUID.random().lowercasedString),
-                                      KafkaHeader(key: EnvelopeHeaderName.source, string: "hub/channel-\(receipt.channel?.rawValue ?? "")")])
     }
 }
