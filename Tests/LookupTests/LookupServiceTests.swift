@@ -87,8 +87,14 @@ struct LookupServiceTests {
             try await ask("invalid", .personStatus, ["personCode": "12345"])
             register.update { $0.failureRate = 1 }
             try await ask("upstream error", .companyStatus, ["regNumber": data.companyNumbers[11]], timeout: .milliseconds(600))
-            register.update { $0.failureRate = 0; $0.latency = .milliseconds(1500) }
-            try await Task.sleep(for: .seconds(2.5))  // the circuit closes again (its last failure came at the deadline, 1 s open)
+            register.update { $0.failureRate = 0 }
+            // The circuit closes again 1 s after its last failure (later under load): until a fresh company is found, it is open.
+            for probe in 0 ..< 30 {
+                try await Task.sleep(for: .milliseconds(300))
+                try await ask("probe \(probe)", .companyStatus, ["regNumber": data.companyNumbers[20 + probe]])
+                if replies.last?.1.outcome == .found { break }
+            }
+            register.update { $0.latency = .milliseconds(1500) }
             try await ask("timeout", .companyStatus, ["regNumber": data.companyNumbers[12]], timeout: .milliseconds(500))
             register.update { $0.latency = .zero }
             await lookups.close()
