@@ -24,8 +24,10 @@ import Topics
 /// Sends wait for the gateway's rate limit (a token bucket); after repeated
 /// temporary failures the circuit opens and notices go to the retry ladder
 /// without calling the gateway until a trial call succeeds. Up to
-/// `inFlight` notices of different recipients are with the gateway at once;
-/// one recipient's notices go in order. Gateways that report outcomes by
+/// `inFlight` notices of different recipients are with the gateway at once
+/// (`GatewaySlots`), while as many more have their `sending` receipts written,
+/// so a worker killed mid-stream leaves at most twice `inFlight` notices
+/// whose send is uncertain; one recipient's notices go in order. Gateways that report outcomes by
 /// calling back (Kannel's delivery reports) deliver them through the
 /// `reports` inbox; their `sending` receipt carries the notice, so a failure
 /// reported later can still fall back to the next channel.
@@ -149,9 +151,12 @@ public final class ChannelWorkerService: HubService {
         let routing = FailureRouting(service: name, ladder: settings.ladder, hubVersion: hubVersion)
         let connector = self.connector, metrics = self.metrics, name = self.name
         let gate = GatewayGuard(settings)
+        // Twice as many notices in hand as slots with the gateway: the next ones' `sending` receipts are
+        // acknowledged while the current ones are sent, so no slot waits for Kafka between calls.
+        let slots = GatewaySlots(settings.inFlight)
         let stage = HandlerStage(
             routing: routing, client: client, instance: instance, groupID: groupID, subscription: .topics([channel.topic]),
-            parallelism: settings.inFlight, crashes: crashes,
+            parallelism: settings.inFlight * 2, crashes: crashes,
             metrics: metrics, readiness: readiness, logger: logger,
             exhausted: { original, failure in
                 guard let notice = Self.notice(in: original) else { return [] }
@@ -180,7 +185,7 @@ public final class ChannelWorkerService: HubService {
                     outcome = known
                 } else {
                     try await gate.admit(channel: channel, metrics: metrics)
-                    outcome = await connector.send(notice)
+                    outcome = await slots.withSlot { await connector.send(notice) }
                     gate.record(outcome, channel: channel, metrics: metrics)
                 }
             case .send:
@@ -198,11 +203,15 @@ public final class ChannelWorkerService: HubService {
                 _ = try await receipts.send(sending.record)
                 ledger.record(sending.value)
                 ledger.about.withLock { $0[notice.notificationId] = sending.value }
-                let start = ContinuousClock.now
-                outcome = await connector.send(notice)
+                outcome = await slots.withSlot {
+                    let start = ContinuousClock.now
+                    defer {
+                        metrics.set("hub_channel_gateway_seconds", (ContinuousClock.now - start).inSeconds, labels: ["channel": channel.rawValue],
+                                    help: "The latest gateway call's duration.")
+                    }
+                    return await connector.send(notice)
+                }
                 gate.record(outcome, channel: channel, metrics: metrics)
-                metrics.set("hub_channel_gateway_seconds", (ContinuousClock.now - start).inSeconds, labels: ["channel": channel.rawValue],
-                            help: "The latest gateway call's duration.")
             }
             return try Self.outputs(for: outcome, notice: notice, ledger: ledger, metrics: metrics, stage: name)
         }
