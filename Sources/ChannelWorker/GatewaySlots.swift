@@ -9,13 +9,16 @@ public final class GatewaySlots: Sendable {
     private struct State {
         var free: Int
         var waiting: [CheckedContinuation<Void, Never>] = []
-        var busy = 0
         var busiest = 0
     }
 
+    private let count: Int
     private let state: Mutex<State>
 
-    public init(_ count: Int) { state = Mutex(State(free: max(1, count))) }
+    public init(_ count: Int) {
+        self.count = max(1, count)
+        state = Mutex(State(free: self.count))
+    }
 
     /// Runs `call` in a slot, waiting for one to be free.
     public func withSlot<T>(_ call: () async throws -> T) async rethrows -> T {
@@ -35,8 +38,7 @@ public final class GatewaySlots: Sendable {
                     return false
                 }
                 state.free -= 1
-                state.busy += 1
-                state.busiest = max(state.busiest, state.busy)
+                state.busiest = max(state.busiest, count - state.free)
                 return true
             }
             if granted { continuation.resume() }
@@ -47,7 +49,6 @@ public final class GatewaySlots: Sendable {
         let next = state.withLock { state -> CheckedContinuation<Void, Never>? in
             guard !state.waiting.isEmpty else {
                 state.free += 1
-                state.busy -= 1
                 return nil
             }
             return state.waiting.removeFirst()  // the slot passes straight to the next waiter
