@@ -26,12 +26,19 @@ public func readUntil(_ topic: String, client: KafkaClientProperties, seconds: I
 }
 
 /// Waits without blocking a cooperative thread (other tests share the pool).
-public func waitUntil(seconds: Double, _ condition: @Sendable () -> Bool) async throws {
+public func waitUntil(seconds: Double, _ what: String = "the condition", file: String = #fileID, line: Int = #line,
+                      _ condition: @Sendable () -> Bool) async throws {
     let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
     while !condition() {
-        if ContinuousClock.now > deadline { throw CancellationError() }
+        if ContinuousClock.now > deadline { throw WaitTimedOut(what: what, seconds: seconds, place: "\(file):\(line)") }
         try await Task.sleep(for: .milliseconds(50))
     }
+}
+
+/// `waitUntil` gave up: says what it waited for, how long, and where.
+public struct WaitTimedOut: Error, CustomStringConvertible {
+    public let what: String, seconds: Double, place: String
+    public var description: String { "waited \(seconds) s for \(what) (\(place)) in vain" }
 }
 
 /// Every committed record of `topic` now.
@@ -85,7 +92,7 @@ public func whileRunning<T>(_ service: any HubService, ready: (@Sendable () -> B
     let running = Task { try await service.run(shutdown: shutdown) }
     let result: T
     do {
-        if let ready { try await waitUntil(seconds: 60, ready) }
+        if let ready { try await waitUntil(seconds: 60, "\(service.name) to be ready", ready) }
         result = try await body()
     } catch {
         shutdown.trigger()

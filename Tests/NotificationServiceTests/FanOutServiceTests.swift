@@ -362,7 +362,9 @@ extension FanOutServiceTests {
         process.standardOutput = FileHandle(forWritingAtPath: path)
         process.standardError = FileHandle.nullDevice
         try process.run()
-        try await waitUntil(seconds: 30) { !process.isRunning }
+        // It reads all of notify.receipts to its end; on a loaded shared broker overlapping transactions can hold
+        // that end back a while (docs/kafka-layer.md), and the hub's own snapshot gives up after 60 s.
+        try await waitUntil(seconds: 90, "hub \(arguments.joined(separator: " ")) to exit") { !process.isRunning }
         return (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
     }
 }
