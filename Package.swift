@@ -41,7 +41,7 @@ let package = Package(
         .target(name: "DAGRConnector", dependencies: ["GatewayHTTP", "Lookups", "Topics"], path: "Connectors/DAGR"),
         .target(name: "ChannelDelivery", dependencies: ["Topics"], path: "Sources/ChannelDelivery"),
         .target(name: "Sandboxes", dependencies: ["GatewayHTTP", "HTTPServer", "LocalBroker", "Topics"], path: "Sources/Sandboxes"),
-        .target(name: "EmailConnector", dependencies: ["CCurl", "ChannelDelivery", "Topics"], path: "Connectors/Email"),
+        .target(name: "EmailConnector", dependencies: ["CCurl", "ChannelDelivery", "GatewayHTTP", "Topics"], path: "Connectors/Email"),
         .target(name: "EAddressConnector", dependencies: ["ChannelDelivery", "GatewayHTTP", "Topics"], path: "Connectors/EAddress"),
         .target(name: "PushConnector", dependencies: ["ChannelDelivery", "GatewayHTTP", "Topics"], path: "Connectors/Push"),
         .target(name: "SMSConnector", dependencies: ["ChannelDelivery", "GatewayHTTP", "HTTPServer", "Notifications", "Topics"], path: "Connectors/SMS"),
@@ -61,7 +61,7 @@ let package = Package(
         .testTarget(name: "NotificationServiceTests", dependencies: ["BrokerTestSupport", "NotificationService", "Notifications", "StatusIngestService", "StatusIngest", "DeadLetterService", "DeadLetters", "HubRuntime", "Kafka", "Topics", "HubLogging", "LocalBroker"], path: "Tests/NotificationServiceTests"),
         // The e-address worker as a process that dies between send and commit, for the exactly-once test; not shipped.
         .executableTarget(name: "channel-drill", dependencies: ["ChannelWorker", "ChannelDelivery", "EAddressConnector", "SMSConnector", "HTTPServer", "DeadLetters", "HubRuntime", "Kafka", "Topics", "HubLogging"], path: "Tests/ChannelDrill"),
-        .testTarget(name: "ChannelWorkerTests", dependencies: ["BrokerTestSupport", "ChannelWorker", "ChannelDelivery", "EAddressConnector", "Sandboxes", "NotificationService", "Notifications", "DeadLetters", "HubRuntime", "Kafka", "Topics", "HubLogging", "LocalBroker"], path: "Tests/ChannelWorkerTests"),
+        .testTarget(name: "ChannelWorkerTests", dependencies: ["GatewayHTTP", "BrokerTestSupport", "ChannelWorker", "ChannelDelivery", "EAddressConnector", "Sandboxes", "NotificationService", "Notifications", "DeadLetters", "HubRuntime", "Kafka", "Topics", "HubLogging", "LocalBroker"], path: "Tests/ChannelWorkerTests"),
         .testTarget(name: "EmailTests", dependencies: ["BrokerTestSupport", "EmailConnector", "ChannelDelivery", "ChannelWorker", "HubRuntime", "Kafka", "Topics", "HubLogging", "LocalBroker"], path: "Tests/EmailTests", exclude: ["smtp_relay.py"]),
         .testTarget(name: "SMSTests", dependencies: ["BrokerTestSupport", "SMSConnector", "Notifications", "Sandboxes", "HTTPServer", "ChannelDelivery", "ChannelWorker", "DeadLetters", "HubRuntime", "Kafka", "Topics", "HubLogging", "LocalBroker"], path: "Tests/SMSTests"),
         .testTarget(name: "PushTests", dependencies: ["BrokerTestSupport", "PushConnector", "Sandboxes", "ChannelDelivery", "ChannelWorker", "DeadLetters", "HubRuntime", "Kafka", "Topics", "HubLogging", "LocalBroker"], path: "Tests/PushTests"),

@@ -1,6 +1,7 @@
 import CCurl
 import ChannelDelivery
 import Foundation
+import GatewayHTTP
 import Topics
 
 /// Sends e-mail notices through an SMTP relay with libcurl: STARTTLS when
@@ -30,10 +31,13 @@ public struct SMTPConnector: ChannelConnector {
     public let channel = NotifyChannel.email
     public let canConfirm = false
     public let settings: Settings
+    private let threads: BlockingThreads<Void>
 
-    public init(settings: Settings) {
+    /// `connections`: messages handed to the relay at once (the worker's `channel.inflight`).
+    public init(settings: Settings, connections: Int = 8) {
         _ = Self.globalInit
         self.settings = settings
+        threads = BlockingThreads(count: connections, name: "smtp", make: {})
     }
 
     private static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_ALL)) }()
@@ -44,9 +48,7 @@ public struct SMTPConnector: ChannelConnector {
                                   notificationId: notice.notificationId, domain: settings.domain)
         let settings = self.settings
         // libcurl blocks: off the cooperative pool.
-        return await withCheckedContinuation { continuation in
-            Thread { continuation.resume(returning: Self.transfer(message, settings: settings)) }.start()
-        }
+        return await threads.run { _ in Self.transfer(message, settings: settings) }
     }
 
     public func status(of notificationId: UUID) async -> GatewayOutcome? { nil }

@@ -24,10 +24,12 @@ import Topics
 /// Sends wait for the gateway's rate limit (a token bucket); after repeated
 /// temporary failures the circuit opens and notices go to the retry ladder
 /// without calling the gateway until a trial call succeeds. Up to
-/// `inFlight` notices of different recipients are with the gateway at once
-/// (`GatewaySlots`), while as many more have their `sending` receipts written,
-/// so a worker killed mid-stream leaves at most twice `inFlight` notices
-/// whose send is uncertain; one recipient's notices go in order. Gateways that report outcomes by
+/// `prepared` notices of different recipients are in hand at once, each with
+/// its `sending` receipt written before it waits for the gateway, so a worker
+/// killed mid-stream leaves at most `prepared` notices whose send is
+/// uncertain; one recipient's notices go in order. The connector's own
+/// connections (`inFlight`) bound the calls with the gateway at once: a
+/// connection that finishes takes the next prepared notice straight away. Gateways that report outcomes by
 /// calling back (Kannel's delivery reports) deliver them through the
 /// `reports` inbox; their `sending` receipt carries the notice, so a failure
 /// reported later can still fall back to the next channel.
@@ -41,11 +43,16 @@ public final class ChannelWorkerService: HubService {
         /// Temporary failures in a row that open the circuit, and for how long it stays open.
         public var circuitFailures: Int
         public var circuitOpenSeconds: Double
-        /// Notices with the gateway at once (of different recipients).
+        /// Notices with the gateway at once (of different recipients): the connector's connections.
         public var inFlight: Int
+        /// Notices in hand at once, their `sending` receipts written ahead of a free connection (at least `inFlight`):
+        /// the most a crash leaves uncertain.
+        public var prepared: Int
         public init(ladder: RetryLadder = .standard, confirmEvery: Duration = .seconds(5), confirmTimeout: Duration = .seconds(3600),
-                    ratePerSecond: Double? = nil, circuitFailures: Int = 5, circuitOpenSeconds: Double = 30, inFlight: Int = 8) {
+                    ratePerSecond: Double? = nil, circuitFailures: Int = 5, circuitOpenSeconds: Double = 30, inFlight: Int = 8,
+                    prepared: Int? = nil) {
             self.inFlight = max(1, inFlight)
+            self.prepared = max(self.inFlight, prepared ?? self.inFlight * 8)
             self.ladder = ladder
             self.confirmEvery = confirmEvery
             self.confirmTimeout = confirmTimeout
@@ -151,12 +158,9 @@ public final class ChannelWorkerService: HubService {
         let routing = FailureRouting(service: name, ladder: settings.ladder, hubVersion: hubVersion)
         let connector = self.connector, metrics = self.metrics, name = self.name
         let gate = GatewayGuard(settings)
-        // Twice as many notices in hand as slots with the gateway: the next ones' `sending` receipts are
-        // acknowledged while the current ones are sent, so no slot waits for Kafka between calls.
-        let slots = GatewaySlots(settings.inFlight)
         let stage = HandlerStage(
             routing: routing, client: client, instance: instance, groupID: groupID, subscription: .topics([channel.topic]),
-            parallelism: settings.inFlight * 2, crashes: crashes,
+            parallelism: settings.prepared, crashes: crashes,
             metrics: metrics, readiness: readiness, logger: logger,
             exhausted: { original, failure in
                 guard let notice = Self.notice(in: original) else { return [] }
@@ -185,7 +189,7 @@ public final class ChannelWorkerService: HubService {
                     outcome = known
                 } else {
                     try await gate.admit(channel: channel, metrics: metrics)
-                    outcome = await slots.withSlot { await connector.send(notice) }
+                    outcome = await connector.send(notice)
                     gate.record(outcome, channel: channel, metrics: metrics)
                 }
             case .send:
@@ -203,14 +207,10 @@ public final class ChannelWorkerService: HubService {
                 _ = try await receipts.send(sending.record)
                 ledger.record(sending.value)
                 ledger.about.withLock { $0[notice.notificationId] = sending.value }
-                outcome = await slots.withSlot {
-                    let start = ContinuousClock.now
-                    defer {
-                        metrics.set("hub_channel_gateway_seconds", (ContinuousClock.now - start).inSeconds, labels: ["channel": channel.rawValue],
-                                    help: "The latest gateway call's duration.")
-                    }
-                    return await connector.send(notice)
-                }
+                let start = ContinuousClock.now
+                outcome = await connector.send(notice)
+                metrics.set("hub_channel_gateway_seconds", (ContinuousClock.now - start).inSeconds, labels: ["channel": channel.rawValue],
+                            help: "The latest gateway call's duration (with its wait for a free connection).")
                 gate.record(outcome, channel: channel, metrics: metrics)
             }
             return try Self.outputs(for: outcome, notice: notice, ledger: ledger, metrics: metrics, stage: name)

@@ -26,10 +26,10 @@ public enum HTTPClientError: Error, Sendable, Hashable, CustomStringConvertible 
 }
 
 /// The HTTP client of the gateway connectors: libcurl (HTTP/1.1, TLS, keep-
-/// alive) on a few threads of its own, each with its own easy handle so
-/// connections are reused, and the cooperative pool never blocks. Up to
-/// `connections` requests are in flight at once; more wait their turn.
-/// Threads that sit idle for `idleSeconds` end.
+/// alive) on threads of its own (`BlockingThreads`), each with its own easy
+/// handle so connections are reused, and the cooperative pool never blocks.
+/// Up to `connections` requests are in flight at once; more wait their turn,
+/// and a connection that finishes takes the next at once.
 public final class CurlHTTPClient: Sendable {
     public struct Request: Sendable {
         public var method: String
@@ -47,79 +47,28 @@ public final class CurlHTTPClient: Sendable {
         }
     }
 
-    private struct Job: Sendable {
-        let request: Request
-        let done: @Sendable (Result<HTTPExchange, HTTPClientError>) -> Void
-    }
-
-    private struct State {
-        var jobs: [Job] = []
-        var head = 0
-        var threads = 0
-        var idle = 0
-    }
-
     public let connections: Int
     public let timeout: Duration
-    private let idleSeconds: Double
-    private let state = Mutex(State())
-    private let signal = DispatchSemaphore(value: 0)
+    private let threads: BlockingThreads<CurlHandle>
 
     public init(connections: Int = 8, timeout: Duration = .seconds(10), idleSeconds: Double = 30) {
         _ = Self.globalInit
         self.connections = max(1, connections)
         self.timeout = timeout
-        self.idleSeconds = idleSeconds
+        threads = BlockingThreads(count: connections, name: "gateway-http", idleSeconds: idleSeconds,
+                                  make: { CurlHandle(curl_easy_init()) }, release: { $0.pointer.map(curl_easy_cleanup) })
     }
 
     private static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_ALL)) }()
 
-    public func perform(_ request: Request) async -> Result<HTTPExchange, HTTPClientError> {
-        await withCheckedContinuation { continuation in
-            let job = Job(request: request) { continuation.resume(returning: $0) }
-            let startThread = state.withLock { state -> Bool in
-                state.jobs.append(job)
-                if state.idle > 0 || state.threads >= connections { return false }
-                state.threads += 1
-                return true
-            }
-            if startThread {
-                let thread = Thread { [self] in work() }
-                thread.name = "gateway-http"
-                thread.start()
-            }
-            signal.signal()
-        }
-    }
+    /// The most requests that were in flight at once.
+    public var busiest: Int { threads.busiest }
 
-    private func work() {
-        guard let curl = curl_easy_init() else {
-            state.withLock { $0.threads -= 1 }
-            return
-        }
-        defer { curl_easy_cleanup(curl) }
-        while true {
-            state.withLock { $0.idle += 1 }
-            let woken = signal.wait(timeout: .now() + idleSeconds) == .success
-            let job = state.withLock { state -> Job? in
-                state.idle -= 1
-                guard state.head < state.jobs.count else {
-                    if !woken { state.threads -= 1 }
-                    return nil
-                }
-                let job = state.jobs[state.head]
-                state.head += 1
-                if state.head > 1024 && state.head * 2 > state.jobs.count {
-                    state.jobs.removeFirst(state.head)
-                    state.head = 0
-                }
-                return job
-            }
-            guard let job else {
-                if woken { continue }
-                return
-            }
-            job.done(Self.transfer(curl, job.request, timeout: min(timeout, job.request.timeout ?? timeout)))
+    public func perform(_ request: Request) async -> Result<HTTPExchange, HTTPClientError> {
+        let timeout = min(self.timeout, request.timeout ?? self.timeout)
+        return await threads.run { handle in
+            guard let curl = handle.pointer else { return .failure(.failed("libcurl could not start a transfer")) }
+            return Self.transfer(curl, request, timeout: timeout)
         }
     }
 
@@ -173,4 +122,10 @@ public final class CurlHTTPClient: Sendable {
             return .failure(.failed(String(cString: curl_easy_strerror(result))))
         }
     }
+}
+
+/// One thread's curl easy handle (nil when libcurl could not make one); used only on its thread.
+struct CurlHandle: @unchecked Sendable {
+    let pointer: UnsafeMutableRawPointer?
+    init(_ pointer: UnsafeMutableRawPointer?) { self.pointer = pointer }
 }

@@ -12,7 +12,7 @@ enum BenchCommand {
            hub bench dlq [--records N] [--json]         N dead letters indexed, listed and replayed (default 100000)
            hub bench fanout [--records N] [--json]      N notification requests through the fan-out (default 30000; own local broker)
            hub bench channels [--records N] [--channel eaddress|sms] [--json]
-                                                        N notices per channel through its worker to the local gateway (default 2000)
+                                                        N notices per channel through its worker to the local gateway (default 10000)
            hub bench lookup [--records N] [--json]      N lookups through the bus to the register emulator (default 10000)
     Loads N status-event-sized JSON records, then moves them topic to topic with a kcat pipe
     (the baseline) and with the Swift layer. Starts the local broker unless Kafka is configured.
@@ -36,7 +36,7 @@ enum BenchCommand {
         }
         if arguments.positionals.first == "channels" {
             let channels = arguments.value("channel").map { [$0] } ?? ["eaddress", "sms"]
-            try await ChannelBench.run(records: try arguments.integer("records", default: 2_000), channels: channels, json: arguments.has("json"), context: context)
+            try await ChannelBench.run(records: try arguments.integer("records", default: 10_000), channels: channels, json: arguments.has("json"), context: context)
             return
         }
         if arguments.positionals.first == "lookup" {

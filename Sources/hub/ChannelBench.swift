@@ -53,17 +53,17 @@ enum ChannelBench {
         let (client, broker) = try context.kafkaOrLocalBroker()
         defer { broker?.stop() }
         _ = try await TopicsCommand.apply(client: client, configuration: context.configuration, production: false, logger: logger)
-        let inFlight = try context.configuration.integer("channel.inflight")
+        let inFlight = try context.configuration.integer("channel.inflight"), prepared = try context.configuration.integer("channel.prepared")
         var rows: [Row] = []
-        if channels.contains("eaddress") { rows.append(try await eaddress(records: records, inFlight: inFlight, client: client, logger: logger)) }
+        if channels.contains("eaddress") { rows.append(try await eaddress(records: records, inFlight: inFlight, prepared: prepared, client: client, logger: logger)) }
         if channels.contains("sms") {
             guard KannelSandbox.isInstalled else { throw UsageError("Kannel is not installed: run 'make setup'") }
-            rows.append(try await sms(records: records, inFlight: inFlight, client: client, logger: logger))
+            rows.append(try await sms(records: records, inFlight: inFlight, prepared: prepared, client: client, logger: logger))
         }
         let peakMB = BenchCommand.peakMegabytes()
         let pad = BenchCommand.pad, format = BenchCommand.format
         print("")
-        print("bench channels: \(records) notices per channel to distinct recipients, \(inFlight) in flight, local Tansu")
+        print("bench channels: \(records) notices per channel to distinct recipients, \(inFlight) in flight, \(prepared) prepared, local Tansu")
         print(pad("", 46) + pad("notices/s", 12) + pad("seconds", 10) + pad("p50 ms", 10) + pad("p99 ms", 10) + "arrived")
         for row in rows {
             print(pad("\(row.channel): curl straight at the gateway (ceiling)", 46) + pad(format(row.ceiling, 0), 12)
@@ -73,10 +73,10 @@ enum ChannelBench {
             print("  ratio \(format(row.throughput / row.ceiling, 2))x the gateway's own ceiling (goal: at least 0.7x)"
                   + (row.confirmedSeconds.map { "; every delivery report recorded after \(format($0, 2)) s" } ?? ""))
         }
-        print("latency: the worker's gateway call, p50/p99 over every send; peak RSS \(format(peakMB, 1)) MB")
+        print("latency: the worker's call to its connector, p50/p99 over every send, the wait for one of the \(inFlight) connections included; peak RSS \(format(peakMB, 1)) MB")
         if json {
             let object: [String: Any] = [
-                "bench": "channels", "records": records, "in_flight": inFlight, "peak_rss_mb": BenchCommand.rounded(peakMB, 1),
+                "bench": "channels", "records": records, "in_flight": inFlight, "prepared": prepared, "peak_rss_mb": BenchCommand.rounded(peakMB, 1),
                 "channels": rows.map { row -> [String: Any] in
                     ["channel": row.channel, "seconds": BenchCommand.rounded(row.seconds, 3), "throughput": BenchCommand.rounded(row.throughput, 1),
                      "baseline_throughput": BenchCommand.rounded(row.ceiling, 1), "ratio": BenchCommand.rounded(row.throughput / row.ceiling, 3),
@@ -87,7 +87,7 @@ enum ChannelBench {
         }
     }
 
-    static func eaddress(records: Int, inFlight: Int, client: KafkaClientProperties, logger: Logger) async throws -> Row {
+    static func eaddress(records: Int, inFlight: Int, prepared: Int, client: KafkaClientProperties, logger: Logger) async throws -> Row {
         let mailbox = EAddressMailbox()
         try mailbox.start()
         defer { mailbox.stop() }
@@ -99,7 +99,7 @@ enum ChannelBench {
                     "data = \"\(body.replacingOccurrences(of: "\"", with: "\\\""))\""]
         }
         let connector = TimedConnector(EAddressConnector(baseURL: URL(string: mailbox.baseURL)!, sender: "HUB", connections: inFlight))
-        let (seconds, _) = try await drive(connector, records: records, inFlight: inFlight, tag: tag, client: client, logger: logger) { index, request in
+        let (seconds, _) = try await drive(connector, records: records, inFlight: inFlight, prepared: prepared, tag: tag, client: client, logger: logger) { index, request in
             Notice(notificationId: UUID.random(), channel: .eaddress, recipientKey: request.clientKey, role: .client, to: [request.clientKey],
                    messageClass: .official, carriesContent: true, language: "lv", templateId: "*/completed/eaddress/lv", subject: "Lieta B-\(index)",
                    body: "Lietā pieņemts lēmums.", request: request, createdAt: Date())
@@ -111,7 +111,7 @@ enum ChannelBench {
                    confirmedSeconds: nil)
     }
 
-    static func sms(records: Int, inFlight: Int, client: KafkaClientProperties, logger: Logger) async throws -> Row {
+    static func sms(records: Int, inFlight: Int, prepared: Int, client: KafkaClientProperties, logger: Logger) async throws -> Row {
         let kannel = try KannelSandbox()
         try await kannel.start()
         defer { kannel.stop() }
@@ -142,7 +142,7 @@ enum ChannelBench {
         let before = kannel.received.count
         let connector = TimedConnector(KannelConnector(settings: .init(sendURL: kannel.sendURL, username: kannel.username, password: kannel.password,
                                                                        sender: "Latvija.lv", callbackURL: callbackURL), connections: inFlight))
-        let (seconds, settledSeconds) = try await drive(connector, records: records, inFlight: inFlight, tag: tag, client: client, logger: logger,
+        let (seconds, settledSeconds) = try await drive(connector, records: records, inFlight: inFlight, prepared: prepared, tag: tag, client: client, logger: logger,
                                                         reports: inbox) { index, request in
             Notice(notificationId: UUID.random(), channel: .sms, recipientKey: request.clientKey, role: .client, to: [String(format: "3712%07d", index)],
                    messageClass: .informational, carriesContent: true, language: "lv", templateId: "*/accepted/sms/lv", subject: nil,
@@ -172,7 +172,7 @@ enum ChannelBench {
 
     /// Loads the notices, runs the worker until every one is committed; the seconds that took and, when
     /// `settled` waits for more (delivery reports), the seconds until it held.
-    static func drive(_ connector: TimedConnector, records: Int, inFlight: Int, tag: String, client: KafkaClientProperties, logger: Logger,
+    static func drive(_ connector: TimedConnector, records: Int, inFlight: Int, prepared: Int, tag: String, client: KafkaClientProperties, logger: Logger,
                       reports: DeliveryReportInbox? = nil, notice: (Int, NotificationRequest) -> Notice,
                       settled: @escaping (MetricsRegistry) -> Bool) async throws -> (seconds: Double, settled: Double?) {
         let topic = connector.channel.topic
@@ -190,7 +190,7 @@ enum ChannelBench {
         await producer.close()
         let metrics = MetricsRegistry(), readiness = Readiness()
         let worker = ChannelWorkerService(connector: connector, client: client, instance: "bench-\(tag)", groupID: "bench-\(connector.channel.rawValue)-\(tag)",
-                                          settings: .init(ladder: .none, inFlight: inFlight), metrics: metrics, readiness: readiness, logger: logger,
+                                          settings: .init(ladder: .none, inFlight: inFlight, prepared: prepared), metrics: metrics, readiness: readiness, logger: logger,
                                           hubVersion: VersionCommand.hubVersion, crashes: try HubConfiguration().crashJournal(), reports: reports)
         let shutdown = ShutdownSignal()
         let start = ContinuousClock.now

@@ -129,7 +129,7 @@ enum ChannelCommands {
         smtp.password = configuration["channel.email.password"]
         smtp.requireTLS = configuration["channel.email.require.tls"] == "true"
         smtp.caFile = caFile.isEmpty ? nil : caFile
-        return ChannelWorkerService(connector: SMTPConnector(settings: smtp), client: client, instance: configuration["hub.instance"]!,
+        return ChannelWorkerService(connector: SMTPConnector(settings: smtp, connections: try configuration.integer("channel.inflight")), client: client, instance: configuration["hub.instance"]!,
                                     settings: try workerSettings(configuration, rateKey: "channel.email.rate"), metrics: metrics,
                                     readiness: readiness, logger: context.logger, hubVersion: VersionCommand.hubVersion,
                                     crashes: try configuration.crashJournal())
@@ -189,7 +189,8 @@ enum ChannelCommands {
                                              ratePerSecond: rate > 0 ? Double(rate) : nil,
                                              circuitFailures: try configuration.integer("channel.circuit.failures"),
                                              circuitOpenSeconds: Double(try configuration.integer("channel.circuit.open.seconds")),
-                                             inFlight: try configuration.integer("channel.inflight"))
+                                             inFlight: try configuration.integer("channel.inflight"),
+                                             prepared: try configuration.integer("channel.prepared"))
     }
 
     static func makeEAddressWorker(client: KafkaClientProperties, context: HubContext, url: String?, metrics: MetricsRegistry,

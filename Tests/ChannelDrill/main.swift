@@ -40,6 +40,9 @@ struct CrashingOnce: ChannelConnector {
 
 let client = KafkaClientProperties(["bootstrap.servers": environment["DRILL_BOOTSTRAP"]!, "session.timeout.ms": "6000"])
 let logger = Logger(component: "channel-drill", threshold: .info)
+// Gateway connections and notices in hand (the defaults unless the test sets them).
+let inFlight = Int(environment["DRILL_INFLIGHT"] ?? "") ?? 8
+let prepared = Int(environment["DRILL_PREPARED"] ?? "")
 let connector: CrashingOnce
 var reports: DeliveryReportInbox?
 if environment["DRILL_CHANNEL"] == "sms" {
@@ -54,13 +57,13 @@ if environment["DRILL_CHANNEL"] == "sms" {
     reports = inbox
     connector = CrashingOnce(inner: KannelConnector(settings: .init(
         sendURL: environment["DRILL_KANNEL_SEND"]!, username: environment["DRILL_KANNEL_USER"]!, password: environment["DRILL_KANNEL_PASSWORD"]!,
-        sender: "Latvija.lv", callbackURL: "http://127.0.0.1:\(configuration.port)\(KannelDeliveryReport.path)")))
+        sender: "Latvija.lv", callbackURL: "http://127.0.0.1:\(configuration.port)\(KannelDeliveryReport.path)"), connections: inFlight))
 } else {
-    connector = CrashingOnce(inner: EAddressConnector(baseURL: URL(string: environment["DRILL_MAILBOX"]!)!, sender: "HUB"))
+    connector = CrashingOnce(inner: EAddressConnector(baseURL: URL(string: environment["DRILL_MAILBOX"]!)!, sender: "HUB", connections: inFlight))
 }
 let confirmTimeout = Duration.seconds(Int(environment["DRILL_CONFIRM_TIMEOUT_SECONDS"] ?? "") ?? 3600)
 let worker = ChannelWorkerService(connector: connector, client: client, instance: environment["DRILL_INSTANCE"]!, groupID: environment["DRILL_GROUP"],
                                   settings: .init(ladder: try RetryLadder(parsing: "500ms,1s"), confirmEvery: .milliseconds(300),
-                                                  confirmTimeout: confirmTimeout),
+                                                  confirmTimeout: confirmTimeout, inFlight: inFlight, prepared: prepared),
                                   metrics: MetricsRegistry(), readiness: nil, logger: logger, hubVersion: "drill", crashes: nil, reports: reports)
 try await ServiceGroup(services: [worker], logger: logger).run()

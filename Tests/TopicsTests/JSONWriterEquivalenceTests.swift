@@ -105,6 +105,31 @@ import Testing
         for notice in [full, sparse] {
             #expect(writerBytes(notice) == (try foundationBytes(notice)))
             #expect(try RecordJSON.decode(Notice.self, from: Data(JSONWriter.encode(notice))) == notice)
+            // The hand-written reader answers, and agrees with JSONDecoder, on the writer's bytes and Foundation's.
+            let bytes = JSONWriter.encode(notice)
+            #expect(bytes.withUnsafeBytes { Notice.read(json: $0) } == notice)
+            let foundation = try RecordJSON.foundationEncoder().encode(notice)
+            #expect(foundation.withUnsafeBytes { Notice.read(json: $0) } == notice)
+            #expect(try RecordJSON.foundationDecoder().decode(Notice.self, from: Data(bytes)) == notice)
+        }
+        // Nulls for the optional members read as absent ones do.
+        var nulls = String(decoding: JSONWriter.encode(sparse), as: UTF8.self)
+        nulls.removeLast()
+        nulls += #","fallbackFrom":null,"notBefore":null,"smsEncoding":null,"smsSegments":null,"subject":null}"#
+        #expect(Array(nulls.utf8).withUnsafeBytes { Notice.read(json: $0) } == sparse)
+        #expect(try RecordJSON.foundationDecoder().decode(Notice.self, from: Data(nulls.utf8)) == sparse)
+        // Where the reader is not sure it gives up, and JSONDecoder decides: a fraction where an integer belongs,
+        // an unknown channel in triedChannels, a repeated member, an unknown one.
+        let text = String(decoding: JSONWriter.encode(full), as: UTF8.self)
+        for odd in [text.replacingOccurrences(of: #""smsSegments":2"#, with: #""smsSegments":2.0"#),
+                    text.replacingOccurrences(of: #""triedChannels":["eaddress","push"]"#, with: #""triedChannels":["eaddress","fax"]"#),
+                    text.replacingOccurrences(of: #""role":"representative""#, with: #""role":"representative","role":"client""#),
+                    text.replacingOccurrences(of: #""role":"representative""#, with: #""role":"representative","x":[1,true]"#)] {
+            #expect(odd != text)
+            #expect(Array(odd.utf8).withUnsafeBytes { Notice.read(json: $0) } == nil, "\(odd.prefix(60))")
+        }
+        #expect(throws: (any Error).self) {
+            try RecordJSON.decode(Notice.self, from: Data(text.replacingOccurrences(of: #""push"]"#, with: #""fax"]"#).utf8))
         }
         let receipts = [
             NotificationReceipt(notificationId: UUID.random(), status: .fallback, channel: .sms, recipientKey: request.clientKey, requestId: request.requestId,
@@ -141,5 +166,37 @@ import Testing
         let random = UUID.random()
         #expect(random.uuid.6 >> 4 == 4)
         #expect(random.uuid.8 >> 6 == 2)
+    }
+}
+
+/// The scanner's arrays, booleans and integers: what it reads, and what it leaves to `JSONDecoder`.
+@Suite struct JSONScannerTests {
+    private func scan<T>(_ text: String, _ read: (inout JSONScanner) -> T?) -> T? {
+        Array(text.utf8).withUnsafeBytes { bytes in
+            var scanner = JSONScanner(bytes)
+            guard let value = read(&scanner), scanner.atEnd() else { return nil }
+            return value
+        }
+    }
+
+    @Test func integers() {
+        #expect(scan("0") { $0.integer() } == 0)
+        #expect(scan(" -42 ") { $0.integer() } == -42)
+        #expect(scan("9223372036854775807") { $0.integer() } == Int.max)
+        for unsure in ["9223372036854775808", "01", "-", "1.5", "1e3", "2E1", "+1", "", "\"1\""] {
+            #expect(scan(unsure) { $0.integer() } == nil, "\(unsure)")
+        }
+    }
+
+    @Test func booleansAndArrays() {
+        #expect(scan("true") { $0.bool() } == true)
+        #expect(scan(" false") { $0.bool() } == false)
+        #expect(scan("tru") { $0.bool() } == nil)
+        #expect(scan("1") { $0.bool() } == nil)
+        #expect(scan(#"[ "a" , "b\u00e4" ]"#) { $0.strings() } == ["a", "bä"])
+        #expect(scan("[]") { $0.strings() } == [])
+        for bad in [#"["a",]"#, #"["a""b"]"#, #"["a""#, #"[1]"#, #"{"a":1}"#] {
+            #expect(scan(bad) { $0.strings() } == nil, "\(bad)")
+        }
     }
 }

@@ -1,6 +1,6 @@
 /// A strict forward reader over JSON bytes for the hand-written readers of
-/// hot contracts (`JSONReadable`). It understands objects, strings and
-/// `null`; anything else it reports as unsupported (nil), and the caller falls
+/// hot contracts (`JSONReadable`). It understands objects, arrays, strings,
+/// booleans, integers and `null`; anything else (fractions, exponents) it reports as unsupported (nil), and the caller falls
 /// back to `JSONDecoder`, which then gives the exact reason a record is bad.
 /// So a scanner never has to explain an error: it only has to be sure.
 struct JSONScanner {
@@ -48,6 +48,55 @@ struct JSONScanner {
             if take(0x2C) { continue }  // ,
             return take(0x7D)
         }
+    }
+
+    /// Reads the elements of an array; the closure must consume one element.
+    mutating func array(_ element: (inout JSONScanner) -> Bool) -> Bool {
+        guard take(0x5B) else { return false }  // [
+        if take(0x5D) { return true }  // ]
+        while true {
+            guard element(&self) else { return false }
+            if take(0x2C) { continue }  // ,
+            return take(0x5D)
+        }
+    }
+
+    /// `true` or `false`.
+    mutating func bool() -> Bool? {
+        skipWhitespace()
+        if matches("true") { return true }
+        if matches("false") { return false }
+        return nil
+    }
+
+    /// An integer written as plain digits with an optional minus; nil for a
+    /// fraction, an exponent, a leading zero or a value beyond `Int`.
+    mutating func integer() -> Int? {
+        skipWhitespace()
+        let start = index
+        var negative = false
+        if current == 0x2D { negative = true; index += 1 }  // -
+        let digits = index
+        var value = 0
+        while let byte = current, (0x30 ... 0x39).contains(byte) {
+            let (times, overflowA) = value.multipliedReportingOverflow(by: 10)
+            let (sum, overflowB) = times.addingReportingOverflow(Int(byte - 0x30))
+            guard !overflowA, !overflowB else { index = start; return nil }
+            value = sum
+            index += 1
+        }
+        let count = index - digits
+        guard count > 0, !(count > 1 && bytes[digits] == 0x30) else { index = start; return nil }
+        if let byte = current, byte == 0x2E || byte == 0x65 || byte == 0x45 { index = start; return nil }  // . e E
+        return negative ? -value : value
+    }
+
+    private mutating func matches(_ word: StaticString) -> Bool {
+        let count = word.utf8CodeUnitCount
+        guard index + count <= bytes.count else { return false }
+        for offset in 0 ..< count where bytes[index + offset] != word.utf8Start[offset] { return false }
+        index += count
+        return true
     }
 
     /// A string value with its escapes resolved; nil for anything JSON would

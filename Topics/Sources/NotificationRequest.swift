@@ -61,6 +61,12 @@ extension NotificationRequest: JSONWritable {
 extension NotificationRequest: JSONReadable {
     public static func read(json: UnsafeRawBufferPointer) -> NotificationRequest? {
         var scanner = JSONScanner(json)
+        guard let request = read(&scanner), scanner.atEnd() else { return nil }
+        return request
+    }
+
+    /// One request object, where it stands (a notice carries its request).
+    static func read(_ scanner: inout JSONScanner) -> NotificationRequest? {
         var requestId: UUID?, clientKey: String?, representativeKey: String??, agency: String?, caseId: String?, serviceId: String?
         var status: CaseStatus?, step: String??, messageClass: MessageClass?, occurredAt: Date?, link: String??
         let complete = scanner.object { scanner, key in
@@ -103,7 +109,7 @@ extension NotificationRequest: JSONReadable {
             }
             return true
         }
-        guard complete, scanner.atEnd(), let requestId, let clientKey, let agency, let caseId, let serviceId, let status,
+        guard complete, let requestId, let clientKey, let agency, let caseId, let serviceId, let status,
               let messageClass, let occurredAt else { return nil }
         return NotificationRequest(requestId: requestId, clientKey: clientKey, representativeKey: representativeKey ?? nil, agency: agency,
                                    caseId: caseId, serviceId: serviceId, status: status, step: step ?? nil, messageClass: messageClass,
