@@ -15,6 +15,8 @@ extension ChannelWorkerService {
         while !shutdown.isTriggered && !Task.isCancelled {
             try? await Task.sleep(for: settings.confirmEvery)
             let timeout = Date().addingTimeInterval(-settings.confirmTimeout.inSeconds)
+            metrics.set("hub_channel_awaiting_confirmation", Double(ledger.about.withLock { $0.count }),
+                        labels: ["channel": connector.channel.rawValue], help: "Notices the gateway accepted that are not yet confirmed.")
             let late = Set(ledger.outstanding(handedBefore: timeout))
             for id in ledger.outstanding(handedBefore: Date().addingTimeInterval(-1)) {
                 guard let about = ledger.about.withLock({ $0[id] }) else { continue }
@@ -28,7 +30,6 @@ extension ChannelWorkerService {
                 do {
                     _ = try await receipts.send(Self.receiptRecord(update))
                     ledger.record(update)
-                    ledger.about.withLock { $0[id] = nil }
                 } catch {
                     logger.warning("confirmation receipt not written; trying again later", ["error": String(describing: error)])
                 }
@@ -70,9 +71,7 @@ extension ChannelWorkerService {
         }
         metrics.increment("hub_channel_reports_total", labels: ["outcome": label], help: "Delivery reports received, by what they said.")
         ledger.record(update)
-        ledger.about.withLock { about in
-            if update.status == .sending { about[id]?.gatewayReference = reference } else { about[id] = nil }
-        }
+        if update.status == .sending { ledger.about.withLock { $0[id]?.gatewayReference = reference } }
         return .recorded
     }
 }

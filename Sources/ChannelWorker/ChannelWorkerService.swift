@@ -125,7 +125,11 @@ public final class ChannelWorkerService: HubService {
     /// The ledger of sends, shared by the stage and the confirmation loop.
     final class Ledger: Sendable {
         let mutex = Mutex(SendLedger())
-        func record(_ receipt: NotificationReceipt) { mutex.withLock { $0.record(receipt) } }
+        /// Records a receipt; an outcome other than `sending` ends the notice's wait for confirmation.
+        func record(_ receipt: NotificationReceipt) {
+            mutex.withLock { $0.record(receipt) }
+            if receipt.status != .sending, let id = receipt.notificationId { about.withLock { _ = $0.removeValue(forKey: id) } }
+        }
         func decision(_ id: UUID) -> SendDecision { mutex.withLock { $0.decision(for: id) } }
         func outstanding(handedBefore date: Date) -> [UUID] { mutex.withLock { $0.outstanding(handedBefore: date) } }
         var outstanding: [UUID] { mutex.withLock { $0.outstanding } }
