@@ -51,6 +51,9 @@ public final class LookupResolver: Sendable {
         breaker = Mutex(CircuitBreaker(failureThreshold: settings.circuitFailures, openFor: settings.circuitOpenSeconds))
     }
 
+    /// How close to its deadline a call that timed out counts as having used it up.
+    static let deadlineSlack: TimeInterval = 0.02
+
     /// Lookups that joined an identical one already under way.
     public var sharedCalls: Int { sharedCount.load(ordering: .relaxed) }
 
@@ -84,6 +87,11 @@ public final class LookupResolver: Sendable {
             case .notFound:
                 return finish(.notFound, cached: cached, subject: subject)
             case .failed(let code):
+                // The call was given what was left of the deadline and ran out of it: the lookup timed out, however
+                // close to the deadline the time-out fired (a call timed by milliseconds can end a hair before it).
+                if code == "upstream_timeout" || code == "deadline", request.deadline.timeIntervalSinceNow < Self.deadlineSlack {
+                    return finish(.timeout, reason: "deadline_passed", subject: subject)
+                }
                 return finish(.unavailable, reason: code, subject: subject)
             }
         }

@@ -93,3 +93,23 @@ struct LookupUnitTests {
         #expect(back.reply?.data?.keys.sorted() == ["status"], "person.status says alive or deceased, nothing more")
     }
 }
+
+extension LookupUnitTests {
+    /// An upstream that takes all the time it is given and then reports a time-out, as libcurl does, a little early.
+    struct Slow: RegisterUpstream {
+        func fetch(_ query: LookupQuery, within: Duration) async -> UpstreamAnswer {
+            try? await Task.sleep(for: within - .milliseconds(3))
+            return .failed(code: "upstream_timeout")
+        }
+    }
+
+    @Test("an upstream call that times out with the request's deadline: audited and answered timeout, never unavailable")
+    func upstreamTimeoutAtTheDeadlineIsATimeout() async {
+        let resolver = LookupResolver(upstream: Slow(), secret: "test")
+        let company = "40003000001"
+        let resolution = await resolver.resolve(Self.request(.companyStatus, ["regNumber": company], deadline: Date().addingTimeInterval(0.3)),
+                                                policies: Self.policies)
+        #expect(resolution.audit.outcome == .timeout && resolution.audit.reason == "deadline_passed")
+        #expect(resolution.reply == nil || resolution.reply?.outcome == .timeout)
+    }
+}
