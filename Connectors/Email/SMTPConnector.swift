@@ -35,12 +35,10 @@ public struct SMTPConnector: ChannelConnector {
 
     /// `connections`: messages handed to the relay at once (the worker's `channel.inflight`).
     public init(settings: Settings, connections: Int = 8) {
-        _ = Self.globalInit
+        _ = LibCurl.ready
         self.settings = settings
         threads = BlockingThreads(count: connections, name: "smtp", make: {})
     }
-
-    private static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_ALL)) }()
 
     public func send(_ notice: Notice) async -> GatewayOutcome {
         guard let recipient = notice.to.first else { return .permanent(code: "no_address", message: "the notice has no e-mail address") }

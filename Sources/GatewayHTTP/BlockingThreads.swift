@@ -21,8 +21,6 @@ public final class BlockingThreads<Resource>: Sendable {
         var head = 0
         var threads = 0
         var idle = 0
-        var busiest = 0
-        var running = 0
     }
 
     public let count: Int
@@ -60,9 +58,6 @@ public final class BlockingThreads<Resource>: Sendable {
         }
     }
 
-    /// The most calls that ran at once.
-    public var busiest: Int { state.withLock { $0.busiest } }
-
     private func serve() {
         let resource = make()
         defer { release(resource) }
@@ -81,8 +76,6 @@ public final class BlockingThreads<Resource>: Sendable {
                     state.jobs.removeFirst(state.head)
                     state.head = 0
                 }
-                state.running += 1
-                state.busiest = max(state.busiest, state.running)
                 return job
             }
             guard let job else {
@@ -90,7 +83,6 @@ public final class BlockingThreads<Resource>: Sendable {
                 return
             }
             job.run(resource)
-            state.withLock { $0.running -= 1 }
         }
     }
 }

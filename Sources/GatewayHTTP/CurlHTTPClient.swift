@@ -52,17 +52,12 @@ public final class CurlHTTPClient: Sendable {
     private let threads: BlockingThreads<CurlHandle>
 
     public init(connections: Int = 8, timeout: Duration = .seconds(10), idleSeconds: Double = 30) {
-        _ = Self.globalInit
+        _ = LibCurl.ready
         self.connections = max(1, connections)
         self.timeout = timeout
         threads = BlockingThreads(count: connections, name: "gateway-http", idleSeconds: idleSeconds,
                                   make: { CurlHandle(curl_easy_init()) }, release: { $0.pointer.map(curl_easy_cleanup) })
     }
-
-    private static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_ALL)) }()
-
-    /// The most requests that were in flight at once.
-    public var busiest: Int { threads.busiest }
 
     public func perform(_ request: Request) async -> Result<HTTPExchange, HTTPClientError> {
         let timeout = min(self.timeout, request.timeout ?? self.timeout)
@@ -128,4 +123,9 @@ public final class CurlHTTPClient: Sendable {
 struct CurlHandle: @unchecked Sendable {
     let pointer: UnsafeMutableRawPointer?
     init(_ pointer: UnsafeMutableRawPointer?) { self.pointer = pointer }
+}
+
+/// libcurl's process-wide set-up, done once before the first handle (every user of libcurl touches `ready` first).
+public enum LibCurl {
+    public static let ready: Void = { curl_global_init(Int(CURL_GLOBAL_ALL)) }()
 }

@@ -68,8 +68,13 @@ public struct LookupQuery: Sendable, Hashable {
     /// The keyed hash the audit names the subject by: the same subject always hashes the same, and without the secret it cannot be reversed.
     public func subjectHash(secret: String) -> String {
         let family = type.concernsPerson ? "person" : type.rawValue
-        return "hmac:" + SHA256.hmac(key: Array(secret.utf8), message: Array("\(family):\(subject)".utf8)).prefix(16)
-            .map { String(format: "%02x", $0) }.joined()
+        return Self.keyedHash("\(family):\(subject)", secret: secret)
+    }
+
+    /// `hmac:` and the first 16 bytes of HMAC-SHA256 of `message` under `secret`, in hex: how lookups and register
+    /// changes name a subject where its key must not appear.
+    static func keyedHash(_ message: String, secret: String) -> String {
+        "hmac:" + Hex.string(SHA256.hmac(key: Array(secret.utf8), message: Array(message.utf8)).prefix(16))
     }
 }
 

@@ -88,9 +88,7 @@ public struct RegisterChangeTranslator: Sendable {
     /// The entry as it may be kept in a dead letter: its key replaced by a keyed hash, so no person code leaves the register.
     public func redacted(_ change: UpstreamChange) -> UpstreamChange {
         var copy = change
-        copy.key = change.key.map { key in
-            "hmac:" + Hex.string(SHA256.hmac(key: Array(secret.utf8), message: Array("change:\(key)".utf8)).prefix(16))
-        }
+        copy.key = change.key.map { LookupQuery.keyedHash("change:\($0)", secret: secret) }
         return copy
     }
 }

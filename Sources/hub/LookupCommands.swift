@@ -92,54 +92,55 @@ enum LookupCommands {
     /// `hub lookup changes`: what the change feed published on dagr.changes, oldest first.
     static func changes(_ arguments: Arguments, client: KafkaClientProperties, context: HubContext) async throws {
         let since = try since(arguments), kind = arguments.value("kind")
-        var found: [RegisterChange] = []
-        try await TopicSnapshot.read(topics: [HubTopics.dagrChanges.name], client: client, logger: context.logger) { record in
-            guard let value = record.value, let change = try? RecordJSON.decode(RegisterChange.self, from: Data(value)) else { return }
-            if let kind, change.kind != kind { return }
-            if let since, change.changedAt < since { return }
-            found.append(change)
+        let found = try await list(RegisterChange.self, on: HubTopics.dagrChanges.name, arguments: arguments, client: client, context: context,
+                                   keep: { change in (kind == nil || change.kind == kind) && (since.map { change.changedAt >= $0 } ?? true) },
+                                   order: { $0.changeId < $1.changeId },
+                                   header: "change  changed at            kind                  object                               fields") { change in
+            [String(change.changeId).padding(toLength: 8, withPad: " ", startingAt: 0),
+             RFC3339Timestamp.format(change.changedAt).prefix(19).description.padding(toLength: 22, withPad: " ", startingAt: 0),
+             change.kind.padding(toLength: 22, withPad: " ", startingAt: 0),
+             change.objectKey.padding(toLength: 37, withPad: " ", startingAt: 0),
+             (change.changedFields ?? []).joined(separator: ",")].joined()
         }
-        found.sort { $0.changeId < $1.changeId }
-        if arguments.has("json") {
-            for change in found { print(String(decoding: (try? RecordJSON.encode(change)) ?? Data(), as: UTF8.self)) }
-            return
-        }
-        print("change  changed at            kind                  object                               fields")
-        for change in found {
-            print([String(change.changeId).padding(toLength: 8, withPad: " ", startingAt: 0),
-                   RFC3339Timestamp.format(change.changedAt).prefix(19).description.padding(toLength: 22, withPad: " ", startingAt: 0),
-                   change.kind.padding(toLength: 22, withPad: " ", startingAt: 0),
-                   change.objectKey.padding(toLength: 37, withPad: " ", startingAt: 0),
-                   (change.changedFields ?? []).joined(separator: ",")].joined())
-        }
-        print("\(found.count) change(s)")
+        if let found { print("\(found.count) change(s)") }
     }
 
     static func audit(_ arguments: Arguments, client: KafkaClientProperties, context: HubContext) async throws {
         let requester = arguments.value("requester")
         let since = try since(arguments)
-        var found: [LookupAudit] = []
-        try await TopicSnapshot.read(topics: [HubTopics.dagrLookupAudit.name], client: client, logger: context.logger) { record in
-            guard let value = record.value, let audit = try? RecordJSON.decode(LookupAudit.self, from: Data(value)) else { return }
-            if let requester, audit.requester.name != requester, audit.requester.agency != requester { return }
-            if let since, audit.at < since { return }
-            found.append(audit)
+        let found = try await list(LookupAudit.self, on: HubTopics.dagrLookupAudit.name, arguments: arguments, client: client, context: context,
+                                   keep: { audit in (requester.map { audit.requester.name == $0 || audit.requester.agency == $0 } ?? true)
+                                       && (since.map { audit.at >= $0 } ?? true) },
+                                   order: { $0.at < $1.at },
+                                   header: "time                  requester          purpose              query             outcome       ms      subject") { audit in
+            [RFC3339Timestamp.format(audit.at).prefix(19).description.padding(toLength: 22, withPad: " ", startingAt: 0),
+             audit.requester.name.padding(toLength: 19, withPad: " ", startingAt: 0),
+             audit.purpose.padding(toLength: 21, withPad: " ", startingAt: 0),
+             audit.queryType.rawValue.padding(toLength: 18, withPad: " ", startingAt: 0),
+             (audit.outcome.rawValue + (audit.fromCache ? "*" : "")).padding(toLength: 14, withPad: " ", startingAt: 0),
+             String(format: "%-8.1f", audit.latencyMilliseconds), audit.subject].joined()
         }
-        found.sort { $0.at < $1.at }
+        if let found { print("\(found.count) lookup(s)" + (found.contains { $0.fromCache } ? "; * from cache" : "")) }
+    }
+
+    /// Reads every record of `topic` as `Value`, keeps those `keep` accepts, sorts them by `order` and prints them:
+    /// one JSON line each with `--json` (then nil), else `header` and a `row` each (then the records, for a footer).
+    static func list<Value: Codable>(_ type: Value.Type, on topic: String, arguments: Arguments, client: KafkaClientProperties, context: HubContext,
+                                     keep: (Value) -> Bool, order: (Value, Value) -> Bool, header: String,
+                                     row: (Value) -> String) async throws -> [Value]? {
+        var found: [Value] = []
+        try await TopicSnapshot.read(topics: [topic], client: client, logger: context.logger) { record in
+            guard let value = record.value, let decoded = try? RecordJSON.decode(Value.self, from: Data(value)), keep(decoded) else { return }
+            found.append(decoded)
+        }
+        found.sort(by: order)
         if arguments.has("json") {
-            for audit in found { print(String(decoding: (try? RecordJSON.encode(audit)) ?? Data(), as: UTF8.self)) }
-            return
+            for value in found { print(String(decoding: (try? RecordJSON.encode(value)) ?? Data(), as: UTF8.self)) }
+            return nil
         }
-        print("time                  requester          purpose              query             outcome       ms      subject")
-        for audit in found {
-            print([RFC3339Timestamp.format(audit.at).prefix(19).description.padding(toLength: 22, withPad: " ", startingAt: 0),
-                   audit.requester.name.padding(toLength: 19, withPad: " ", startingAt: 0),
-                   audit.purpose.padding(toLength: 21, withPad: " ", startingAt: 0),
-                   audit.queryType.rawValue.padding(toLength: 18, withPad: " ", startingAt: 0),
-                   (audit.outcome.rawValue + (audit.fromCache ? "*" : "")).padding(toLength: 14, withPad: " ", startingAt: 0),
-                   String(format: "%-8.1f", audit.latencyMilliseconds), audit.subject].joined())
-        }
-        print("\(found.count) lookup(s)" + (found.contains { $0.fromCache } ? "; * from cache" : ""))
+        print(header)
+        for value in found { print(row(value)) }
+        return found
     }
 
     static func policy(_ arguments: Arguments, client: KafkaClientProperties, context: HubContext) async throws {
