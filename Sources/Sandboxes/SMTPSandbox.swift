@@ -10,6 +10,8 @@ public final class SMTPSandbox: @unchecked Sendable {
     /// Where the messages land (`new/`, one file per message).
     public let maildir: String
     private let pythonPath: String
+    private let arguments: [String]
+    private let log: String?
     private let lock = NSLock()
     private var process: Process?
 
@@ -20,11 +22,18 @@ public final class SMTPSandbox: @unchecked Sendable {
 
     public static var isInstalled: Bool { locatePythonPath() != nil }
 
-    public init(port: Int = 0) throws {
+    /// `sizeLimit`: messages larger than this many bytes are refused (552). `script`: a relay of one's own instead of
+    /// plain aiosmtpd (a test's STARTTLS and AUTH relay), given python3's arguments for the port and maildir.
+    /// `log`: where the server's errors go (nowhere when nil).
+    public init(port: Int = 0, sizeLimit: Int? = nil, script: ((_ port: Int, _ maildir: String) -> [String])? = nil, log: String? = nil) throws {
         guard let pythonPath = Self.locatePythonPath() else { throw SandboxError(message: "aiosmtpd is not installed: run 'make setup'") }
         self.pythonPath = pythonPath
         self.port = port == 0 ? try LocalBroker.freePort() : port
         maildir = NSTemporaryDirectory() + "hub-maildir-\(UUID().uuidString.prefix(8).lowercased())"
+        arguments = script?(self.port, maildir)
+            ?? ["-m", "aiosmtpd", "-n", "-l", "127.0.0.1:\(self.port)"] + (sizeLimit.map { ["--size", String($0)] } ?? [])
+            + ["-c", "aiosmtpd.handlers.Mailbox", maildir]
+        self.log = log
     }
 
     public var url: String { "smtp://127.0.0.1:\(port)" }
@@ -33,12 +42,16 @@ public final class SMTPSandbox: @unchecked Sendable {
     public func start() async throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = ["-m", "aiosmtpd", "-n", "-l", "127.0.0.1:\(port)", "-c", "aiosmtpd.handlers.Mailbox", maildir]
+        process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
         environment["PYTHONPATH"] = pythonPath
         process.environment = environment
         process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
+        if let log, FileManager.default.createFile(atPath: log, contents: nil) {
+            process.standardError = FileHandle(forWritingAtPath: log)
+        } else {
+            process.standardError = FileHandle.nullDevice
+        }
         process.standardInput = FileHandle.nullDevice
         try process.run()
         lock.withLock { self.process = process }

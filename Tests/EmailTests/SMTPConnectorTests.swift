@@ -7,63 +7,33 @@ import HubLogging
 import HubRuntime
 import Kafka
 import LocalBroker
+import Sandboxes
 import Testing
 import Topics
 
-/// A real SMTP server (aiosmtpd, from PyPI, installed by the bootstrap) writing what it receives to a maildir.
-final class SMTPServer: @unchecked Sendable {
-    let port: Int
-    let maildir: String
-    private let process: Process
+/// A real SMTP server (aiosmtpd, from PyPI, installed by the bootstrap; run by `SMTPSandbox`) writing what it receives
+/// to a maildir, and the messages read back from it.
+final class SMTPServer: Sendable {
+    let sandbox: SMTPSandbox
+    var port: Int { sandbox.port }
 
     /// `sizeLimit`: messages larger than this many bytes are refused (552). `secured`: STARTTLS
     /// and AUTH required (`Tests/EmailTests/smtp_relay.py`), with this certificate, key, user and password.
     init(sizeLimit: Int? = nil, secured: (cert: String, key: String, user: String, password: String)? = nil) throws {
-        port = try LocalBroker.freePort()
-        maildir = NSTemporaryDirectory() + "/maildir-\(UUID().uuidString.prefix(8))"
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        if let secured {
-            process.arguments = [packageRoot.appendingPathComponent("Tests/EmailTests/smtp_relay.py").path, String(port), maildir,
-                                 secured.cert, secured.key, secured.user, secured.password]
-        } else {
-            process.arguments = ["-m", "aiosmtpd", "-n", "-l", "127.0.0.1:\(port)"] + (sizeLimit.map { ["--size", String($0)] } ?? [])
-                + ["-c", "aiosmtpd.handlers.Mailbox", maildir]
-        }
-        var environment = ProcessInfo.processInfo.environment
-        environment["PYTHONPATH"] = packageRoot.appendingPathComponent(".tools/python").path
-        process.environment = environment
-        process.standardOutput = FileHandle.nullDevice
-        let log = NSTemporaryDirectory() + "/aiosmtpd-\(port).log"
-        _ = FileManager.default.createFile(atPath: log, contents: nil)
-        process.standardError = FileHandle(forWritingAtPath: log)
-        try process.run()
+        let relay = packageRoot.appendingPathComponent("Tests/EmailTests/smtp_relay.py").path
+        sandbox = try SMTPSandbox(sizeLimit: sizeLimit, script: secured.map { secured in
+            { port, maildir in [relay, String(port), maildir, secured.cert, secured.key, secured.user, secured.password] }
+        }, log: NSTemporaryDirectory() + "/aiosmtpd-\(UUID().uuidString.prefix(8)).log")
     }
 
-    func waitUntilListening() async throws {
-        try await waitUntil(seconds: 60) { [port] in
-            let socket = Darwin_socket()
-            defer { close(socket) }
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = in_port_t(UInt16(port).bigEndian)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            return withUnsafePointer(to: &address) { pointer in
-                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-            }
-        }
-    }
+    /// Starts it and returns once it accepts connections.
+    func start() async throws { try await sandbox.start() }
 
-    /// aiosmtpd does not always stop on SIGTERM (stray servers outlived the tests): SIGKILL, and wait for it.
-    func stop() {
-        guard process.isRunning else { return }
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-    }
+    func stop() { sandbox.stop() }
 
     /// Every delivered message, as (headers unfolded and decoded, body decoded).
     var messages: [(headers: [String: String], body: String)] {
-        let directory = maildir + "/new"
+        let directory = sandbox.maildir + "/new"
         let files = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
         return files.compactMap { try? String(contentsOfFile: directory + "/" + $0, encoding: .utf8) }.map(Self.parse)
     }
@@ -98,8 +68,6 @@ final class SMTPServer: @unchecked Sendable {
     }
 }
 
-private func Darwin_socket() -> Int32 { socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0) }
-
 @Suite("E-mail through a real SMTP server", .serialized)
 struct SMTPConnectorTests {
     let client = KafkaClientProperties(bootstrapServers: LocalBroker.testBootstrap)
@@ -120,7 +88,7 @@ struct SMTPConnectorTests {
     func direct() async throws {
         let server = try SMTPServer()
         defer { server.stop() }
-        try await server.waitUntilListening()
+        try await server.start()
         let connector = SMTPConnector(settings: .init(url: "smtp://127.0.0.1:\(server.port)", from: "pazinojumi@hub.gov.lv"))
         let sent = notice(1, tag: "D")
         let outcome = await connector.send(sent)
@@ -141,7 +109,7 @@ struct SMTPConnectorTests {
         #expect(await nobody.send(notice(1, tag: "F")).isTemporary)
         let server = try SMTPServer(sizeLimit: 200)
         defer { server.stop() }
-        try await server.waitUntilListening()
+        try await server.start()
         let connector = SMTPConnector(settings: .init(url: "smtp://127.0.0.1:\(server.port)", from: "a@hub.gov.lv"))
         let outcome = await connector.send(notice(2, tag: "F"))
         if case .permanent(let code, _) = outcome { #expect(code.hasPrefix("smtp_5")) } else { Issue.record("expected a refusal, got \(outcome)") }
@@ -161,7 +129,7 @@ struct SMTPConnectorTests {
         try await waitUntil(seconds: 30) { !openssl.isRunning }
         let server = try SMTPServer(secured: (directory + "/cert.pem", directory + "/key.pem", "hub", "s3cret"))
         defer { server.stop() }
-        try await server.waitUntilListening()
+        try await server.start()
         var settings = SMTPConnector.Settings(url: "smtp://127.0.0.1:\(server.port)", from: "pazinojumi@hub.gov.lv")
         settings.caFile = directory + "/cert.pem"
         settings.requireTLS = true
@@ -183,7 +151,7 @@ struct SMTPConnectorTests {
     func worker() async throws {
         let server = try SMTPServer()
         defer { server.stop() }
-        try await server.waitUntilListening()
+        try await server.start()
         let admin = try KafkaAdmin(client: client, logger: logger)
         _ = try await admin.createTopics([HubTopics.notifyEmail, HubTopics.notifyReceipts, HubTopics.hubDeadLetter]
             .map { KafkaTopicSpecification(name: $0.name, partitions: Int32($0.partitions)) })
