@@ -23,11 +23,11 @@ public struct LookupQuery: Sendable, Hashable {
             parameters = ["personCode": canonical]
         case .companyStatus:
             guard let number = value("regNumber") else { throw Invalid(reason: "missing_reg_number") }
-            guard number.count == 11, number.allSatisfy(\.isASCIIDigit) else { throw Invalid(reason: "bad_reg_number") }
+            guard Self.isRegistrationNumber(number) else { throw Invalid(reason: "bad_reg_number") }
             parameters = ["regNumber": number]
         case .addressValidate:
             if let code = value("code") {
-                guard (6 ... 12).contains(code.count), code.allSatisfy(\.isASCIIDigit) else { throw Invalid(reason: "bad_address_code") }
+                guard Self.isAddressCode(code) else { throw Invalid(reason: "bad_address_code") }
                 parameters = ["code": code]
             } else if let text = value("text"), !text.isEmpty {
                 guard text.count <= 200 else { throw Invalid(reason: "address_too_long") }
@@ -51,6 +51,12 @@ public struct LookupQuery: Sendable, Hashable {
         .personExists: ["personCode"], .personStatus: ["personCode"], .companyStatus: ["regNumber"],
         .addressValidate: ["code", "text"], .objectGet: ["dataset", "id"],
     ]
+
+    /// A company's registration number: 11 digits.
+    static func isRegistrationNumber(_ text: String) -> Bool { text.count == 11 && text.allSatisfy(\.isASCIIDigit) }
+
+    /// An address register code: 6 to 12 digits.
+    static func isAddressCode(_ text: String) -> Bool { (6 ... 12).contains(text.count) && text.allSatisfy(\.isASCIIDigit) }
 
     /// `DDMMYY-NNNNN` (the dash optional on input).
     static func personCode(_ text: String) -> String? {

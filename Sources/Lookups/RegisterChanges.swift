@@ -73,11 +73,11 @@ public struct RegisterChangeTranslator: Sendable {
             objectKey = ClientPseudonym.key(for: PartyReference(type: .person, id: code), secret: secret)
             clientKey = objectKey
         case "company":
-            guard raw.count == 11, raw.allSatisfy(\.isASCIIDigit) else { return reject("bad_key", "not a registration number (11 digits)") }
+            guard LookupQuery.isRegistrationNumber(raw) else { return reject("bad_key", "not a registration number (11 digits)") }
             objectKey = raw
             clientKey = ClientPseudonym.key(for: PartyReference(type: .company, id: raw), secret: secret)
         default:
-            guard !raw.isEmpty, raw.count <= 32, raw.allSatisfy(\.isASCIIDigit) else { return reject("bad_key", "not an address code") }
+            guard LookupQuery.isAddressCode(raw) else { return reject("bad_key", "not an address code (6 to 12 digits)") }
             objectKey = raw
             clientKey = nil
         }
