@@ -47,6 +47,64 @@ public final class EAddressMailbox: Sendable {
         var subject: String
         var body: String
         var attachments: [Attachment]?
+
+        /// Reads a submission: by hand for the plain case, else with
+        /// `JSONDecoder`, which then says what is wrong.
+        static func read(_ body: Data) -> Submission? {
+            if let submission = body.withUnsafeBytes(scan) { return submission }
+            return try? decoder.decode(Submission.self, from: body)
+        }
+
+        private static func scan(_ json: UnsafeRawBufferPointer) -> Submission? {
+            var scanner = JSONScanner(json)
+            var messageId: String?, sender: String?, recipient: String?, subject: String?, body: String?
+            var attachments: [Attachment]?
+            let complete = scanner.object { scanner, key in
+                switch key {
+                case "messageId": messageId = scanner.string(); return messageId != nil
+                case "sender": sender = scanner.string(); return sender != nil
+                case "recipient": recipient = scanner.string(); return recipient != nil
+                case "subject": subject = scanner.string(); return subject != nil
+                case "body": body = scanner.string(); return body != nil
+                case "attachments":
+                    var list: [Attachment] = []
+                    let read = scanner.array { scanner in
+                        var name: String?, uri: String?
+                        let whole = scanner.object { scanner, key in
+                            switch key {
+                            case "name": name = scanner.string(); return name != nil
+                            case "uri": uri = scanner.string(); return uri != nil
+                            default: return false
+                            }
+                        }
+                        guard whole, let name, let uri else { return false }
+                        list.append(Attachment(name: name, uri: uri))
+                        return true
+                    }
+                    attachments = list
+                    return read
+                default: return false
+                }
+            }
+            guard complete, scanner.atEnd(), let messageId, let sender, let recipient, let subject, let body else { return nil }
+            return Submission(messageId: messageId, sender: sender, recipient: recipient, subject: subject, body: body, attachments: attachments)
+        }
+    }
+
+    /// The answer to a submission and to a status query, as the API
+    /// defines it: the message's identity and state, never its content.
+    struct Confirmation: JSONWritable {
+        let message: Message
+
+        func write(to writer: inout JSONWriter) {
+            writer.object { json in
+                json.member("acceptedAt", message.acceptedAt)
+                json.member("deliveredAt", message.deliveredAt)
+                json.member("messageId", message.messageId)
+                json.member("reference", message.reference)
+                json.member("status", message.status)
+            }
+        }
     }
 
     private struct State {
@@ -98,7 +156,7 @@ public final class EAddressMailbox: Sendable {
             state.withLock { $0.refused += 1 }
             return problem(503, "unavailable", "the mailbox service is down")
         }
-        guard let submission = try? decoder.decode(Submission.self, from: request.body),
+        guard let submission = Submission.read(request.body),
               !submission.messageId.isEmpty, !submission.recipient.isEmpty, !submission.subject.isEmpty else {
             return problem(400, "invalid_message", "messageId, sender, recipient, subject and body are required")
         }
@@ -110,14 +168,14 @@ public final class EAddressMailbox: Sendable {
         let (message, repeated) = state.withLock { state -> (Message, Bool) in
             state.submissions[submission.messageId, default: 0] += 1
             if let existing = state.messages[submission.messageId] { return (existing, true) }
-            let message = Message(messageId: submission.messageId, reference: String(format: "EA-%08d", state.order.count + 1), sender: submission.sender,
+            let message = Message(messageId: submission.messageId, reference: reference(state.order.count + 1), sender: submission.sender,
                                   recipient: submission.recipient, subject: submission.subject, body: submission.body,
                                   attachments: submission.attachments ?? [], acceptedAt: Date(), deliveredAt: nil, status: "accepted")
             state.messages[message.messageId] = message
             state.order.append(message.messageId)
             return (message, false)
         }
-        return .json(encode(current(message, deliverAfter: settings.deliverAfter)), status: repeated ? 200 : 201)
+        return .json(Data(JSONWriter.encode(Confirmation(message: current(message, deliverAfter: settings.deliverAfter)))), status: repeated ? 200 : 201)
     }
 
     private static func status(_ request: HTTPRequest, state: Store) async -> HTTPResponse {
@@ -126,7 +184,7 @@ public final class EAddressMailbox: Sendable {
         guard let id = request.queryValue("messageId"), let message = state.withLock({ $0.messages[id] }) else {
             return problem(404, "unknown_message", "no message with this messageId")
         }
-        return .json(encode(current(message, deliverAfter: settings.deliverAfter)))
+        return .json(Data(JSONWriter.encode(Confirmation(message: current(message, deliverAfter: settings.deliverAfter)))))
     }
 
     /// The message as of now: delivered once `deliverAfter` has passed since acceptance.
@@ -138,6 +196,13 @@ public final class EAddressMailbox: Sendable {
             message.deliveredAt = delivery
         }
         return message
+    }
+
+    /// `EA-00000042`: the mailbox's own reference, zero-padded to eight digits
+    /// (by hand: `String(format:)` showed in the bench at thousands a second).
+    static func reference(_ number: Int) -> String {
+        let digits = String(number)
+        return "EA-" + String(repeating: "0", count: max(0, 8 - digits.count)) + digits
     }
 
     private static func problem(_ status: Int, _ code: String, _ message: String) -> HTTPResponse {

@@ -3,20 +3,20 @@
 /// booleans, integers and `null`; anything else (fractions, exponents) it reports as unsupported (nil), and the caller falls
 /// back to `JSONDecoder`, which then gives the exact reason a record is bad.
 /// So a scanner never has to explain an error: it only has to be sure.
-struct JSONScanner {
+public struct JSONScanner {
     private let bytes: UnsafeRawBufferPointer
     private var index = 0
 
-    init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+    public init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
 
     private var current: UInt8? { index < bytes.count ? bytes[index] : nil }
 
-    mutating func skipWhitespace() {
+    public mutating func skipWhitespace() {
         while let byte = current, byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 { index += 1 }
     }
 
     /// Consumes `byte` after optional whitespace.
-    mutating func take(_ byte: UInt8) -> Bool {
+    public mutating func take(_ byte: UInt8) -> Bool {
         skipWhitespace()
         guard current == byte else { return false }
         index += 1
@@ -24,7 +24,7 @@ struct JSONScanner {
     }
 
     /// Consumes `null` after optional whitespace.
-    mutating func takeNull() -> Bool {
+    public mutating func takeNull() -> Bool {
         skipWhitespace()
         guard index + 4 <= bytes.count, bytes[index] == 0x6E, bytes[index + 1] == 0x75,
               bytes[index + 2] == 0x6C, bytes[index + 3] == 0x6C else { return false }
@@ -33,14 +33,14 @@ struct JSONScanner {
     }
 
     /// True when only whitespace is left.
-    mutating func atEnd() -> Bool {
+    public mutating func atEnd() -> Bool {
         skipWhitespace()
         return index == bytes.count
     }
 
     /// Reads the members of an object, calling `member` with each key; the
     /// closure must consume the value. Nil for anything but a well-formed object.
-    mutating func object(_ member: (inout JSONScanner, String) -> Bool) -> Bool {
+    public mutating func object(_ member: (inout JSONScanner, String) -> Bool) -> Bool {
         guard take(0x7B) else { return false }  // {
         if take(0x7D) { return true }  // }
         while true {
@@ -51,7 +51,7 @@ struct JSONScanner {
     }
 
     /// Reads the elements of an array; the closure must consume one element.
-    mutating func array(_ element: (inout JSONScanner) -> Bool) -> Bool {
+    public mutating func array(_ element: (inout JSONScanner) -> Bool) -> Bool {
         guard take(0x5B) else { return false }  // [
         if take(0x5D) { return true }  // ]
         while true {
@@ -62,7 +62,7 @@ struct JSONScanner {
     }
 
     /// `true` or `false`.
-    mutating func bool() -> Bool? {
+    public mutating func bool() -> Bool? {
         skipWhitespace()
         if matches("true") { return true }
         if matches("false") { return false }
@@ -71,7 +71,7 @@ struct JSONScanner {
 
     /// An integer written as plain digits with an optional minus; nil for a
     /// fraction, an exponent, a leading zero or a value beyond `Int`.
-    mutating func integer() -> Int? {
+    public mutating func integer() -> Int? {
         skipWhitespace()
         let start = index
         var negative = false
@@ -101,7 +101,7 @@ struct JSONScanner {
 
     /// A string value with its escapes resolved; nil for anything JSON would
     /// not accept (raw control characters, bad escapes, lone surrogates, invalid UTF-8).
-    mutating func string() -> String? {
+    public mutating func string() -> String? {
         guard take(0x22) else { return nil }  // "
         let start = index
         // The common case: no escapes, so the bytes are the string.

@@ -86,7 +86,7 @@ extension Notice: JSONReadable {
 
 extension JSONScanner {
     /// An array of strings.
-    mutating func strings() -> [String]? {
+    public mutating func strings() -> [String]? {
         var values: [String] = []
         guard array({ scanner in
             guard let value = scanner.string() else { return false }

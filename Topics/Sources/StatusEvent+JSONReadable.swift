@@ -112,7 +112,7 @@ extension CaseResult {
 
 extension JSONScanner {
     /// `null` as `.some(nil)`, a value `read` accepts as `.some(value)`, anything else nil.
-    mutating func optional<Value>(_ read: (inout JSONScanner) -> Value?) -> Value?? {
+    public mutating func optional<Value>(_ read: (inout JSONScanner) -> Value?) -> Value?? {
         if takeNull() { return .some(nil) }
         guard let value = read(&self) else { return nil }
         return .some(value)
