@@ -50,8 +50,11 @@ public final class BlockingThreads<Resource>: Sendable {
                 return true
             }
             if startThread {
-                let thread = Thread { [self] in serve() }
-                thread.name = name
+                let name = self.name
+                let thread = Thread { [self] in
+                    Thread.current.name = name  // from inside: on Linux a name set before start() never reaches the OS thread
+                    serve()
+                }
                 thread.start()
             }
             signal.signal()

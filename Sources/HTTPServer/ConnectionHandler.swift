@@ -6,11 +6,13 @@ import Glibc
 #endif
 
 /// Serves one accepted socket on its own thread: blocking reads and writes happen here, never on
-/// Swift's cooperative pool; only the handler call itself hops onto the pool.
+/// Swift's cooperative pool; only an async handler's call hops onto the pool (a blocking route
+/// answers right here).
 final class ConnectionHandler: Sendable {
     let fd: Int32
     private let configuration: HTTPServerConfiguration
     private let handler: HTTPServer.Handler
+    private let immediate: HTTPServer.Immediate?
     private let stopFD: Int32
     private let acceptedAt: ContinuousClock.Instant
 
@@ -20,9 +22,10 @@ final class ConnectionHandler: Sendable {
     }
     private let state = Mutex(State())
 
-    init(fd: Int32, configuration: HTTPServerConfiguration, handler: @escaping HTTPServer.Handler, stopFD: Int32) {
+    init(fd: Int32, configuration: HTTPServerConfiguration, immediate: HTTPServer.Immediate?, handler: @escaping HTTPServer.Handler, stopFD: Int32) {
         self.fd = fd
         self.configuration = configuration
+        self.immediate = immediate
         self.handler = handler
         self.stopFD = stopFD
         self.acceptedAt = .now
@@ -129,9 +132,11 @@ final class ConnectionHandler: Sendable {
         return request.headers.containsToken("keep-alive", inField: "Connection")
     }
 
-    /// Runs the async handler in a Task and parks this (dedicated) thread on a semaphore until it
-    /// finishes. Returns nil if forceClose() gave up on the request first.
+    /// Answers with the blocking route when there is one; else runs the async handler in a Task and
+    /// parks this (dedicated) thread on a semaphore until it finishes. Returns nil if forceClose()
+    /// gave up on the request first.
     private func invokeHandler(_ request: HTTPRequest) -> HTTPResponse? {
+        if let response = immediate?(request) { return response }
         let done = DispatchSemaphore(value: 0)
         let slot = ResponseSlot()
         let admitted = state.withLock { state in

@@ -11,10 +11,13 @@ import Glibc
 public final class HTTPServer: Sendable {
     /// Handlers are async so they can await the hub's actors (Kafka producers, health state).
     public typealias Handler = @Sendable (HTTPRequest) async -> HTTPResponse
+    /// Answers on the connection's own thread, or nil to hand the request to the async `Handler`.
+    public typealias Immediate = @Sendable (HTTPRequest) -> HTTPResponse?
 
     /// Limits in force; fixed at init so running connections never see them change.
     public let configuration: HTTPServerConfiguration
     private let handler: Handler
+    private let immediate: Immediate?
 
     private enum Lifecycle { case created, running, stopping, stopped }
 
@@ -30,14 +33,16 @@ public final class HTTPServer: Sendable {
     private let threads = DispatchGroup()
 
     /// The handler receives every request that passed validation; protocol errors never reach it.
-    public init(configuration: HTTPServerConfiguration = HTTPServerConfiguration(), handler: @escaping Handler) {
+    /// `immediate`, when given, sees each request first on the connection's thread.
+    public init(configuration: HTTPServerConfiguration = HTTPServerConfiguration(), immediate: Immediate? = nil, handler: @escaping Handler) {
         self.configuration = configuration
+        self.immediate = immediate
         self.handler = handler
     }
 
     /// Convenience for the common case of serving a fixed routing table.
     public convenience init(configuration: HTTPServerConfiguration = HTTPServerConfiguration(), router: HTTPRouter) {
-        self.init(configuration: configuration, handler: router.handler)
+        self.init(configuration: configuration, immediate: router.immediate, handler: router.handler)
     }
 
     /// The bound port, which differs from the configured one when that was 0; 0 before `start()`.
@@ -75,10 +80,10 @@ public final class HTTPServer: Sendable {
 
         threads.enter()
         let acceptThread = Thread { [self] in
+            Thread.current.name = "http-accept"  // named from inside: on Linux a name set before start() never reaches the OS thread
             acceptLoop(listenFD: listenFD, stopFD: stopPipe.read)
             threads.leave()
         }
-        acceptThread.name = "http-accept"
         acceptThread.start()
     }
 
@@ -162,7 +167,7 @@ public final class HTTPServer: Sendable {
             }
             SocketIO.setCloseOnExec(fd)
             SocketIO.setNoDelay(fd)
-            let connection = ConnectionHandler(fd: fd, configuration: configuration, handler: handler, stopFD: stopFD)
+            let connection = ConnectionHandler(fd: fd, configuration: configuration, immediate: immediate, handler: handler, stopFD: stopFD)
             let key = ObjectIdentifier(connection)
             let admitted = state.withLock { state in
                 guard state.lifecycle == .running, state.connections.count < configuration.maxConnections else {
@@ -177,13 +182,13 @@ public final class HTTPServer: Sendable {
             }
             threads.enter()
             let thread = Thread { [self] in
+                Thread.current.name = "http-connection"
                 connection.run()
                 // Deregister before closing: forceClose() must never touch a descriptor number that is being reused.
                 _ = state.withLock { $0.connections.removeValue(forKey: key) }
                 close(fd)
                 threads.leave()
             }
-            thread.name = "http-connection"
             thread.stackSize = 512 * 1024  // the loop itself is shallow; handlers run on the cooperative pool
             thread.start()
         }

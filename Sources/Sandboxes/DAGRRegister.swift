@@ -83,6 +83,7 @@ public final class DAGRRegister: Sendable {
 
     private let state: SharedState<State>
     private let server: HTTPServer
+    private let pause: EmulatorPause
     public let asOf: Date
 
     public init(host: String = "127.0.0.1", port: Int = 0, seed: UInt64 = 2026, settings: Settings = Settings()) {
@@ -90,9 +91,11 @@ public final class DAGRRegister: Sendable {
         self.asOf = asOf
         let state = SharedState(State(settings: settings, register: Register(seed: seed)))
         self.state = state
+        let pause = EmulatorPause()
+        self.pause = pause
         var router = HTTPRouter()
         func serve(_ path: String, _ find: @escaping @Sendable (HTTPRequest, Register) -> [String: String]?) {
-            router.register("GET", path) { request in await Self.answer(request, state: state, asOf: asOf, find) }
+            router.registerBlocking("GET", path) { request in Self.answer(request, state: state, asOf: asOf, pause: pause, find) }
         }
         serve("/v1/persons") { request, register in request.queryValue("code").flatMap { register.persons[$0] } }
         serve("/v1/companies") { request, register in request.queryValue("regNumber").flatMap { register.companies[$0] } }
@@ -109,7 +112,7 @@ public final class DAGRRegister: Sendable {
             default: return nil
             }
         }
-        router.register("GET", "/v1/changes") { request in
+        router.registerBlocking("GET", "/v1/changes") { request in
             let since = Int(request.queryValue("since") ?? "0") ?? 0
             let limit = max(1, min(1_000, Int(request.queryValue("limit") ?? "") ?? 100))
             let (settings, changes) = state.withLock { state in
@@ -120,7 +123,7 @@ public final class DAGRRegister: Sendable {
             return .json(String(decoding: (try? RecordJSON.encode(ChangeList(changes: changes))) ?? Data(), as: UTF8.self))
         }
         // The sandbox's own switch, for tests and integrators: make a change happen (docs/lookups.md).
-        router.register("POST", "/sandbox/changes") { request in
+        router.registerBlocking("POST", "/sandbox/changes") { request in
             guard let order = try? JSONDecoder().decode(ChangeOrder.self, from: request.body) else {
                 return Self.problem(400, "bad_request", "expected {\"kind\": \"company.liquidated|company.renamed|address.changed|person.deceased\", \"key\": \"…\", \"value\": \"…\"}")
             }
@@ -133,7 +136,10 @@ public final class DAGRRegister: Sendable {
     }
 
     public func start() throws { try server.start() }
-    public func stop() { server.shutdown() }
+    public func stop() {
+        pause.stop()
+        server.shutdown()
+    }
     public var baseURL: String { "http://127.0.0.1:\(server.port)" }
 
     public func update(_ change: (inout Settings) -> Void) { state.withLock { change(&$0.settings) } }
@@ -212,13 +218,13 @@ public final class DAGRRegister: Sendable {
         return change
     }
 
-    private static func answer(_ request: HTTPRequest, state: SharedState<State>, asOf: Date,
-                               _ find: (HTTPRequest, Register) -> [String: String]?) async -> HTTPResponse {
+    private static func answer(_ request: HTTPRequest, state: SharedState<State>, asOf: Date, pause: EmulatorPause,
+                               _ find: (HTTPRequest, Register) -> [String: String]?) -> HTTPResponse {
         let settings = state.withLock { state -> Settings in
             state.calls += 1
             return state.settings
         }
-        if settings.latency > .zero { try? await Task.sleep(for: settings.latency) }
+        if settings.latency > .zero { pause.sleep(settings.latency) }
         if let down = settings.downUntil, Date() < down { return problem(503, "unavailable", "the register is down") }
         if settings.failureRate > 0, Double.random(in: 0 ..< 1) < settings.failureRate { return problem(503, "unavailable", "try again") }
         guard let record = state.withLock({ find(request, $0.register) }) else { return problem(404, "not_found", "no such record") }

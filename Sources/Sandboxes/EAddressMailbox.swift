@@ -119,14 +119,17 @@ public final class EAddressMailbox: Sendable {
 
     private let state: Store
     private let server: HTTPServer
+    private let pause: EmulatorPause
 
     public init(host: String = "127.0.0.1", port: Int = 0, settings: Settings = Settings()) {
         let state = Store(State(settings: settings))
         self.state = state
+        let pause = EmulatorPause()
+        self.pause = pause
         var router = HTTPRouter()
-        router.register("POST", "/v1/messages") { request in await Self.submit(request, state: state) }
-        router.register("GET", "/v1/messages/status") { request in await Self.status(request, state: state) }
-        router.register("GET", "/v1/messages") { request in
+        router.registerBlocking("POST", "/v1/messages") { request in Self.submit(request, state: state, pause: pause) }
+        router.registerBlocking("GET", "/v1/messages/status") { request in Self.status(request, state: state) }
+        router.registerBlocking("GET", "/v1/messages") { request in
             let recipient = request.queryValue("recipient")
             let messages = state.withLock { state in state.order.compactMap { state.messages[$0] }.filter { recipient == nil || $0.recipient == recipient } }
             return .json(Self.encode(messages.map { Self.current($0) }))
@@ -135,7 +138,10 @@ public final class EAddressMailbox: Sendable {
     }
 
     public func start() throws { try server.start() }
-    public func stop() { server.shutdown() }
+    public func stop() {
+        pause.stop()
+        server.shutdown()
+    }
     public var port: Int { server.port }
     public var baseURL: String { "http://127.0.0.1:\(server.port)" }
 
@@ -149,9 +155,9 @@ public final class EAddressMailbox: Sendable {
     /// Submissions received per message id, repeats included.
     public var submissions: [String: Int] { state.withLock { $0.submissions } }
 
-    private static func submit(_ request: HTTPRequest, state: Store) async -> HTTPResponse {
+    private static func submit(_ request: HTTPRequest, state: Store, pause: EmulatorPause) -> HTTPResponse {
         let settings = state.withLock { $0.settings }
-        if settings.latency > .zero { try? await Task.sleep(for: settings.latency) }
+        if settings.latency > .zero { pause.sleep(settings.latency) }
         if let down = settings.downUntil, Date() < down {
             state.withLock { $0.refused += 1 }
             return problem(503, "unavailable", "the mailbox service is down")
@@ -178,7 +184,7 @@ public final class EAddressMailbox: Sendable {
         return .json(Data(JSONWriter.encode(Confirmation(message: current(message, deliverAfter: settings.deliverAfter)))), status: repeated ? 200 : 201)
     }
 
-    private static func status(_ request: HTTPRequest, state: Store) async -> HTTPResponse {
+    private static func status(_ request: HTTPRequest, state: Store) -> HTTPResponse {
         let settings = state.withLock { $0.settings }
         if let down = settings.downUntil, Date() < down { return problem(503, "unavailable", "the mailbox service is down") }
         guard let id = request.queryValue("messageId"), let message = state.withLock({ $0.messages[id] }) else {

@@ -1,4 +1,6 @@
+import Foundation
 import HTTPServer
+import Synchronization
 
 /// An emulator of a gateway or register that a local hub (`hub up`) runs beside its services.
 public protocol LocalEmulator: Sendable {
@@ -17,4 +19,22 @@ func emulatorServer(host: String, port: Int, router: HTTPRouter) -> HTTPServer {
     configuration.host = host
     configuration.port = port
     return HTTPServer(configuration: configuration, router: router)
+}
+
+/// How an emulator plays a slow gateway: its routes answer on the connection's own thread
+/// (`HTTPRouter.registerBlocking`), so they sleep there, in short slices, and stop sleeping
+/// as soon as the emulator stops (a test's "hanging gateway" must not hold up its shutdown).
+final class EmulatorPause: Sendable {
+    private let stopped = Atomic<Bool>(false)
+
+    func sleep(_ latency: Duration) {
+        let end = ContinuousClock.now + latency
+        while !stopped.load(ordering: .relaxed) {
+            let left = end - ContinuousClock.now
+            guard left > .zero else { return }
+            Thread.sleep(forTimeInterval: min(0.01, Double(left.components.seconds) + Double(left.components.attoseconds) / 1e18))
+        }
+    }
+
+    func stop() { stopped.store(true, ordering: .relaxed) }
 }

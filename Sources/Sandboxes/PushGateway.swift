@@ -55,13 +55,16 @@ public final class PushGateway: Sendable {
 
     private let state: Store
     private let server: HTTPServer
+    private let pause: EmulatorPause
 
     public init(host: String = "127.0.0.1", port: Int = 0, settings: Settings = Settings()) {
         let state = Store(State(settings: settings))
         self.state = state
+        let pause = EmulatorPause()
+        self.pause = pause
         var router = HTTPRouter()
-        router.register("POST", "/v1/push") { request in await Self.push(request, state: state) }
-        router.register("GET", "/v1/push/status") { request in
+        router.registerBlocking("POST", "/v1/push") { request in Self.push(request, state: state, pause: pause) }
+        router.registerBlocking("GET", "/v1/push/status") { request in
             guard let key = request.queryValue("idempotencyKey"), let push = state.withLock({ $0.pushes[key] }) else {
                 return Self.problem(404, "unknown_push", "no push with this idempotency key")
             }
@@ -71,7 +74,10 @@ public final class PushGateway: Sendable {
     }
 
     public func start() throws { try server.start() }
-    public func stop() { server.shutdown() }
+    public func stop() {
+        pause.stop()
+        server.shutdown()
+    }
     public var baseURL: String { "http://127.0.0.1:\(server.port)" }
 
     /// Changes the behaviour while running (tests inject faults this way).
@@ -83,9 +89,9 @@ public final class PushGateway: Sendable {
     /// Requests answered 503 (down, or the failure rate).
     public var refused: Int { state.withLock { $0.refused } }
 
-    private static func push(_ request: HTTPRequest, state: Store) async -> HTTPResponse {
+    private static func push(_ request: HTTPRequest, state: Store, pause: EmulatorPause) -> HTTPResponse {
         let settings = state.withLock { $0.settings }
-        if settings.latency > .zero { try? await Task.sleep(for: settings.latency) }
+        if settings.latency > .zero { pause.sleep(settings.latency) }
         if let key = settings.apiKey, request.headers["Authorization"] != "Bearer \(key)" {
             return problem(401, "unauthorized", "a valid API key is required")
         }

@@ -34,6 +34,21 @@ struct HTTPRouterAndTypesTests {
         #expect(items.headers["allow"] == "DELETE")
     }
 
+    @Test func blockingRoutesAnswerImmediatelyAndAsyncOnesWait() async {
+        var router = self.router
+        router.registerBlocking("GET", "/now") { request in .text("now \(request.method)") }
+        router.registerBlocking("PUT", "/items") { _ in HTTPResponse(status: 204) }
+        #expect(router.handleImmediately(HTTPRequest(method: "GET", target: "/now"))?.body == Data("now GET".utf8))
+        #expect(router.handleImmediately(HTTPRequest(method: "HEAD", target: "/now"))?.body == Data("now HEAD".utf8))
+        #expect(router.handleImmediately(HTTPRequest(method: "GET", target: "/health")) == nil)
+        #expect(router.handleImmediately(HTTPRequest(method: "GET", target: "/nope"))?.status == 404)
+        let wrong = router.handleImmediately(HTTPRequest(method: "GET", target: "/items"))
+        #expect(wrong?.status == 405)
+        #expect(wrong?.headers["Allow"] == "DELETE, PUT")
+        #expect(await router.handle(HTTPRequest(method: "GET", target: "/now")).body == Data("now GET".utf8))
+        #expect(await router.handle(HTTPRequest(method: "GET", target: "/health")).body == Data("ok".utf8))
+    }
+
     @Test func headIsServedByGet() async {
         let response = await router.handle(HTTPRequest(method: "HEAD", target: "/health"))
         #expect(response.status == 200)

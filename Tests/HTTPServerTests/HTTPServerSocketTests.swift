@@ -102,6 +102,24 @@ struct HTTPServerSocketTests {
         }
     }
 
+    @Test func blockingRoutesAnswerOnTheConnectionThreadBesideAsyncOnes() async throws {
+        var router = makeTestRouter()
+        // Outside any task, on the connection's own (named) thread: no hop onto the cooperative pool.
+        router.registerBlocking("GET", "/thread") { _ in .text((Thread.current.name ?? "?") + (withUnsafeCurrentTask { $0 == nil } ? " no task" : " in a task")) }
+        let server = try startServer(router: router)
+        defer { server.shutdown() }
+        let (blocking, async) = try await onThread {
+            let client = try RawClient(port: server.port)
+            try client.send("GET /thread HTTP/1.1\r\nHost: t\r\n\r\n")
+            let blocking = try client.readResponse()
+            try client.send(get)
+            return (blocking, try client.readResponse())
+        }
+        #expect(blocking.status == 200)
+        #expect(blocking.text == "http-connection no task")
+        #expect(async.text == "hello")
+    }
+
     @Test func pipelinedRequestsAreAnsweredInOrder() async throws {
         try await withServer { server in
             let responses = try await onThread {

@@ -11,10 +11,10 @@ final class PollLoop: Sendable {
     /// `body` returns after at most one short poll; the loop re-checks the flag between calls.
     init(name: String, body: @escaping @Sendable () -> Void) {
         let thread = Thread { [self] in
+            Thread.current.name = name  // from inside: on Linux a name set before start() never reaches the OS thread
             while running.load(ordering: .acquiring) { body() }
             finished.signal()
         }
-        thread.name = name
         thread.start()
     }
 
