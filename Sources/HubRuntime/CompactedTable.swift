@@ -49,6 +49,7 @@ public final class CompactedTable: Sendable {
         let watcher = Task { await stop.wait(); consumer.stopFetching() }
         defer { watcher.cancel() }
         var pending = Set(ends.keys)
+        var watch = TopicSnapshot.PositionWatch()
         let started = ContinuousClock.now
         if pending.isEmpty { ready.trigger() }
         while !stop.isTriggered {
@@ -61,9 +62,15 @@ public final class CompactedTable: Sendable {
                 apply(key, record.value)
                 if let end = ends[record.topicPartition], record.offset + 1 >= end { pending.remove(record.topicPartition) }
             }
-            if !pending.isEmpty, batch.isEmpty {
-                let lag = consumer.lag(), positions = consumer.positions(), waited = ContinuousClock.now - started
-                pending = pending.filter { !TopicSnapshot.isRead($0, end: ends[$0]!, lag: lag, positions: positions, waited: waited) }
+            if !pending.isEmpty {
+                let positions = consumer.positions()
+                let still = watch.update(positions)
+                if batch.isEmpty {
+                    let lag = consumer.lag(), waited = ContinuousClock.now - started
+                    pending = pending.filter {
+                        !TopicSnapshot.isRead($0, end: ends[$0]!, lag: lag, positions: positions, still: still[$0] ?? .zero, waited: waited)
+                    }
+                }
             }
             if pending.isEmpty { ready.trigger() }
         }

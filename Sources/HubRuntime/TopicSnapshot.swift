@@ -29,12 +29,15 @@ public enum TopicSnapshot {
         let toRead = Array(ends.keys)
         let started = ContinuousClock.now
         let deadline = started + timeout
+        var watch = PositionWatch()
         while !toRead.isEmpty, ContinuousClock.now < deadline {
             let batch = await consumer.nextBatch(max: 10_000, timeout: .milliseconds(100))
             for record in batch { try visit(record) }
+            let positions = consumer.positions()
+            let still = watch.update(positions)
             if batch.isEmpty {
-                let lag = consumer.lag(), positions = consumer.positions(), waited = ContinuousClock.now - started
-                if toRead.allSatisfy({ Self.isRead($0, end: ends[$0]!, lag: lag, positions: positions, waited: waited) }) { return }
+                let lag = consumer.lag(), waited = ContinuousClock.now - started
+                if toRead.allSatisfy({ Self.isRead($0, end: ends[$0]!, lag: lag, positions: positions, still: still[$0] ?? .zero, waited: waited) }) { return }
             }
         }
         if toRead.isEmpty { return }
@@ -44,14 +47,36 @@ public enum TopicSnapshot {
 
 extension TopicSnapshot {
     /// Whether a partition read from its start has been read to `end` (when no record said so): its position
-    /// reached the end, or nothing is left to fetch once its position is known. Before a partition is fetched
-    /// from its position is unknown, and a lag figured from the log start and a stale high watermark can say 0
-    /// with nothing read; such a partition counts as read only after 10 s of it (one holding nothing but aborted
-    /// records and markers never gets a position).
+    /// reached the end; or, short of it (markers and aborted records after the last record a reader sees, or
+    /// the tail of a transaction still open), no lag and a position that has not moved for 2 s (`still`). The
+    /// lag comes from the high watermark of the latest fetch, which can lag behind `end` while more records are
+    /// on their way: trusted at once, it ended snapshots early under load, missing records already committed.
+    /// Before a partition is fetched from its position is unknown, and a lag figured from the log start and a
+    /// stale high watermark can say 0 with nothing read; such a partition counts as read only after 10 s of it
+    /// (one holding nothing but aborted records and markers never gets a position).
     static func isRead(_ partition: KafkaTopicPartition, end: Int64, lag: [KafkaTopicPartition: Int64],
-                       positions: [KafkaTopicPartition: Int64], waited: Duration) -> Bool {
-        if let position = positions[partition] { return position >= end || lag[partition] == 0 }
+                       positions: [KafkaTopicPartition: Int64], still: Duration, waited: Duration) -> Bool {
+        if let position = positions[partition] { return position >= end || (lag[partition] == 0 && still >= .seconds(2)) }
         return lag[partition] == 0 && waited > .seconds(10)
+    }
+
+    /// How long each partition's position has stayed where it is.
+    struct PositionWatch {
+        private var seen: [KafkaTopicPartition: (position: Int64, since: ContinuousClock.Instant)] = [:]
+
+        /// Takes the latest positions; returns, per partition, for how long its position has not moved.
+        mutating func update(_ positions: [KafkaTopicPartition: Int64], now: ContinuousClock.Instant = .now) -> [KafkaTopicPartition: Duration] {
+            var still: [KafkaTopicPartition: Duration] = [:]
+            for (partition, position) in positions {
+                if let last = seen[partition], last.position == position {
+                    still[partition] = now - last.since
+                } else {
+                    seen[partition] = (position, now)
+                    still[partition] = .zero
+                }
+            }
+            return still
+        }
     }
 
     /// A consumer assigned to every partition of `topics` from its start (no
