@@ -60,7 +60,8 @@ enum DeadLetterCommands {
             let outcome = try await reprocessor!.replay(&index, filter: filter, options: options)
             let verb = options.dryRun ? "would replay" : "replayed"
             print("\(verb) \(options.dryRun ? outcome.matched : outcome.done) of \(outcome.matched) matching dead letters"
-                  + (options.dryRun ? "" : " in \(String(format: "%.2f", outcome.seconds)) s") + " (operator \(operatorName); audited on \(HubTopics.hubAudit.name))")
+                  + (options.dryRun ? "" : " in \(String(format: "%.2f", outcome.seconds)) s") + " (operator \(operatorName); audited on \(HubTopics.hubAudit.name))"
+                  + (outcome.matched == 0 ? "; the index read holds \(index.letters.count) dead letters in all" : ""))
             await reprocessor!.close()
             if options.dryRun { printTable(index.query(filter.openUnlessStatesGiven, limit: limit), index: index) }
         case "purge":

@@ -77,9 +77,11 @@ public func startChild(_ executable: String, arguments: [String] = [], environme
     for key in environment.keys where key.hasPrefix("HUB_") { environment[key] = nil }
     environment["SWIFT_BACKTRACE"] = "enable=no"
     process.environment = environment.merging(extra) { $1 }
-    process.standardOutput = FileHandle.nullDevice
+    // Output and errors both go to the log, so a child that ends early says why.
     _ = FileManager.default.createFile(atPath: log, contents: nil)
-    process.standardError = FileHandle(forWritingAtPath: log)
+    let output = FileHandle(forWritingAtPath: log)
+    process.standardOutput = output
+    process.standardError = output
     try process.run()
     return process
 }

@@ -38,7 +38,7 @@ struct ReplaySafetyTests {
 
         let first = try replay(origin, operatorName: "first-\(tag)", extra: ["--rate", "50"])
         let early = try await readUntil(origin, client: client, keep: { _ in true }, until: { $0.count >= 40 || !first.isRunning })
-        #expect(first.isRunning, "killed mid-replay, not after it")
+        #expect(first.isRunning, "killed mid-replay, not after it; it said: \((try? String(contentsOfFile: "/tmp/replay-first-\(tag).log", encoding: .utf8)) ?? "")")
         kill(first.processIdentifier, SIGKILL)
         try await waitUntil(seconds: 10) { !first.isRunning }
         #expect(early.count < count)
