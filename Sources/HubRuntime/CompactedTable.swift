@@ -62,14 +62,11 @@ public final class CompactedTable: Sendable {
                 apply(key, record.value)
                 if let end = ends[record.topicPartition], record.offset + 1 >= end { pending.remove(record.topicPartition) }
             }
-            if !pending.isEmpty {
-                let positions = consumer.positions()
-                let still = watch.update(positions)
-                if batch.isEmpty {
-                    let lag = consumer.lag(), waited = ContinuousClock.now - started
-                    pending = pending.filter {
-                        !TopicSnapshot.isRead($0, end: ends[$0]!, lag: lag, positions: positions, still: still[$0] ?? .zero, waited: waited)
-                    }
+            if !pending.isEmpty, batch.isEmpty {
+                let positions = consumer.positions(), still = watch.update(positions)
+                let lag = consumer.lag(), waited = ContinuousClock.now - started
+                pending = pending.filter {
+                    !TopicSnapshot.isRead($0, end: ends[$0]!, lag: lag, positions: positions, still: still[$0] ?? .zero, waited: waited)
                 }
             }
             if pending.isEmpty { ready.trigger() }

@@ -33,9 +33,8 @@ public enum TopicSnapshot {
         while !toRead.isEmpty, ContinuousClock.now < deadline {
             let batch = await consumer.nextBatch(max: 10_000, timeout: .milliseconds(100))
             for record in batch { try visit(record) }
-            let positions = consumer.positions()
-            let still = watch.update(positions)
             if batch.isEmpty {
+                let positions = consumer.positions(), still = watch.update(positions)
                 let lag = consumer.lag(), waited = ContinuousClock.now - started
                 if toRead.allSatisfy({ Self.isRead($0, end: ends[$0]!, lag: lag, positions: positions, still: still[$0] ?? .zero, waited: waited) }) { return }
             }
@@ -60,7 +59,8 @@ extension TopicSnapshot {
         return lag[partition] == 0 && waited > .seconds(10)
     }
 
-    /// How long each partition's position has stayed where it is.
+    /// How long each partition's position has stayed where it is, over the empty polls it is shown
+    /// (records arriving between two polls move the position, so nothing is missed).
     struct PositionWatch {
         private var seen: [KafkaTopicPartition: (position: Int64, since: ContinuousClock.Instant)] = [:]
 

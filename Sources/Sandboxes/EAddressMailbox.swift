@@ -196,7 +196,7 @@ public final class EAddressMailbox: Sendable {
     /// The message as of now: delivered once `deliverAfter` has passed since acceptance.
     private static func current(_ message: Message, deliverAfter: Duration = .zero) -> Message {
         var message = message
-        let delivery = message.acceptedAt.addingTimeInterval(Double(deliverAfter.components.seconds) + Double(deliverAfter.components.attoseconds) / 1e18)
+        let delivery = message.acceptedAt.addingTimeInterval(deliverAfter / .seconds(1))
         if Date() >= delivery {
             message.status = "delivered"
             message.deliveredAt = delivery

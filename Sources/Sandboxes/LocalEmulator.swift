@@ -32,7 +32,7 @@ final class EmulatorPause: Sendable {
         while !stopped.load(ordering: .relaxed) {
             let left = end - ContinuousClock.now
             guard left > .zero else { return }
-            Thread.sleep(forTimeInterval: min(0.01, Double(left.components.seconds) + Double(left.components.attoseconds) / 1e18))
+            Thread.sleep(forTimeInterval: min(0.01, left / .seconds(1)))
         }
     }
 
