@@ -53,6 +53,8 @@ public final class CompactedTable: Sendable {
         let started = ContinuousClock.now
         if pending.isEmpty { ready.trigger() }
         while !stop.isTriggered {
+            // Read before the batch, as `TopicSnapshot.read` does: an empty batch then proves all behind them handed out.
+            let progress = pending.isEmpty ? nil : (positions: consumer.positions(), lag: consumer.lag())
             let batch = await consumer.nextBatch(max: 5_000, timeout: .milliseconds(200))
             for record in batch {
                 guard let key = record.keyString else {
@@ -62,11 +64,10 @@ public final class CompactedTable: Sendable {
                 apply(key, record.value)
                 if let end = ends[record.topicPartition], record.offset + 1 >= end { pending.remove(record.topicPartition) }
             }
-            if !pending.isEmpty, batch.isEmpty {
-                let positions = consumer.positions(), still = watch.update(positions)
-                let lag = consumer.lag(), waited = ContinuousClock.now - started
+            if let progress, batch.isEmpty {
+                let still = watch.update(progress.positions), waited = ContinuousClock.now - started
                 pending = pending.filter {
-                    !TopicSnapshot.isRead($0, end: ends[$0]!, lag: lag, positions: positions, still: still[$0] ?? .zero, waited: waited)
+                    !TopicSnapshot.isRead($0, end: ends[$0]!, lag: progress.lag, positions: progress.positions, still: still[$0] ?? .zero, waited: waited)
                 }
             }
             if pending.isEmpty { ready.trigger() }

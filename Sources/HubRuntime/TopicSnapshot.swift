@@ -31,11 +31,14 @@ public enum TopicSnapshot {
         let deadline = started + timeout
         var watch = PositionWatch()
         while !toRead.isEmpty, ContinuousClock.now < deadline {
+            // Positions count what the poll thread has taken from librdkafka, buffered records included: read
+            // before the batch, so an empty batch proves every record behind them was handed out. Read after it,
+            // they could count records buffered in between, and the read ended without them.
+            let positions = consumer.positions(), lag = consumer.lag()
             let batch = await consumer.nextBatch(max: 10_000, timeout: .milliseconds(100))
             for record in batch { try visit(record) }
             if batch.isEmpty {
-                let positions = consumer.positions(), still = watch.update(positions)
-                let lag = consumer.lag(), waited = ContinuousClock.now - started
+                let still = watch.update(positions), waited = ContinuousClock.now - started
                 if toRead.allSatisfy({ Self.isRead($0, end: ends[$0]!, lag: lag, positions: positions, still: still[$0] ?? .zero, waited: waited) }) { return }
             }
         }
