@@ -29,7 +29,8 @@ struct StageTransaction {
     func commit(outputs: [KafkaProducerRecord], consumed: [KafkaConsumerRecord], consumer: KafkaConsumer, producer: KafkaProducer) async throws {
         try producer.beginTransaction()
         do {
-            _ = try await producer.sendAll(outputs)
+            // No report per output: the commit flushes them and fails if any failed, and the offsets need not wait for them.
+            try await producer.sendInTransaction(outputs)
             var next: [KafkaTopicPartition: Int64] = [:]
             for record in consumed { next[record.topicPartition] = max(next[record.topicPartition] ?? 0, record.offset + 1) }
             try await producer.sendOffsetsToTransaction(

@@ -55,11 +55,27 @@ public final class KafkaProducer: Sendable {
         return try await outcome.value.get()
     }
 
+    /// Hands records to librdkafka inside the open transaction, in order,
+    /// without a delivery report for each: `commitTransaction` flushes them
+    /// and fails if any of them failed, so a stage that commits them need
+    /// not track them one by one (nor wait for their acknowledgements before
+    /// adding its offsets to the transaction). Waits while the local queue is full.
+    public func sendInTransaction(_ records: [KafkaProducerRecord]) async throws(KafkaError) {
+        try requireTransactional("sendInTransaction")
+        for record in records { try await produceWaiting(record, completion: nil) }
+    }
+
     /// Hands a record to librdkafka; `completion` runs on the poll thread
     /// with the broker's answer. Waits (without blocking a thread) while the
     /// local queue is full.
     public func enqueue(_ record: KafkaProducerRecord,
                         completion: @escaping @Sendable (Result<KafkaDeliveryReport, KafkaError>) -> Void) async throws(KafkaError) {
+        try await produceWaiting(record, completion: completion)
+    }
+
+    /// Produces, waiting (without blocking a thread) while the local queue is full.
+    private func produceWaiting(_ record: KafkaProducerRecord,
+                                completion: (@Sendable (Result<KafkaDeliveryReport, KafkaError>) -> Void)?) async throws(KafkaError) {
         while true {
             let err = produce(record, completion: completion)
             if err == RD_KAFKA_RESP_ERR_NO_ERROR { return }
@@ -72,8 +88,9 @@ public final class KafkaProducer: Sendable {
         }
     }
 
+    /// Without a `completion` the record carries no waiter and its delivery report is dropped.
     private func produce(_ record: KafkaProducerRecord,
-                         completion: @escaping @Sendable (Result<KafkaDeliveryReport, KafkaError>) -> Void) -> rd_kafka_resp_err_t {
+                         completion: (@Sendable (Result<KafkaDeliveryReport, KafkaError>) -> Void)?) -> rd_kafka_resp_err_t {
         if closed.load(ordering: .acquiring) { return RD_KAFKA_RESP_ERR__DESTROY }
         var headers: OpaquePointer? = nil
         if !record.headers.isEmpty {
@@ -86,16 +103,16 @@ public final class KafkaProducer: Sendable {
                 }
             }
         }
-        let waiter = Unmanaged.passRetained(DeliveryWaiter(completion))
+        let waiter = completion.map { Unmanaged.passRetained(DeliveryWaiter($0)) }
         let err = withOptionalBytes(record.value) { value in
             withOptionalBytes(record.key) { key in
                 hub_rd_kafka_produce(client.handle, record.topic, record.partition ?? RD_KAFKA_PARTITION_UA,
                                      value.baseAddress, value.count, key.baseAddress, key.count,
-                                     record.timestampMilliseconds ?? 0, headers, waiter.toOpaque())
+                                     record.timestampMilliseconds ?? 0, headers, waiter?.toOpaque())
             }
         }
         if err != RD_KAFKA_RESP_ERR_NO_ERROR {
-            waiter.release()
+            waiter?.release()
             if let headers { rd_kafka_headers_destroy(headers) }
         }
         return err

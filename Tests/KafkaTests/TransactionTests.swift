@@ -75,4 +75,33 @@ struct TransactionTests {
         #expect(deduplicating.duplicatesSkipped == seenPlain.count - 20)
         await deduplicating.close()
     }
+
+    @Test("records sent in a transaction without reports arrive in order once it commits; a refused record fails the call")
+    func sendInTransactionCommitFlushes() async throws {
+        let output = TestKafka.uniqueTopic("txn-noreport")
+        try await TestKafka.createTopic(output, partitions: 1)
+        let producer = try TestKafka.producer(transactionalID: "t-\(output)")
+        try await producer.initTransactions()
+        try producer.beginTransaction()
+        try await producer.sendInTransaction((0..<300).map { KafkaProducerRecord(topic: output, key: "k", value: "\($0)") })
+        // Nothing waited for the records: the commit flushes them.
+        try await producer.commitTransaction()
+        #expect(producer.outstandingCount == 0)
+        let reader = try TestKafka.consumer(group: "r-\(output)", topics: [output])
+        let seen = await collect(reader, count: 300)
+        #expect(seen.map(\.valueString) == (0..<300).map { "\($0)" })
+        await reader.close()
+
+        // A record librdkafka refuses outright (larger than message.max.bytes) throws at once; the transaction aborts.
+        try producer.beginTransaction()
+        await #expect(throws: KafkaError.self) {
+            try await producer.sendInTransaction([KafkaProducerRecord(topic: output, key: "k", value: String(repeating: "x", count: 2_000_000))])
+        }
+        try await producer.abortTransaction()
+        await producer.close()
+
+        let plain = try TestKafka.producer()
+        await #expect(throws: KafkaError.self) { try await plain.sendInTransaction([KafkaProducerRecord(topic: output, key: "k", value: "x")]) }
+        await plain.close()
+    }
 }
