@@ -84,10 +84,10 @@ public final class KannelSandbox: @unchecked Sendable {
 
     /// Starts the three programs and waits until a send would be taken.
     public func start() async throws {
-        try launch("bearerbox", Self.bearerbox, [directory + "/kannel.conf"])
+        try launch("bearerbox", Self.bearerbox, Self.quiet + [directory + "/kannel.conf"])
         // smsbox and fakesmsc give up at once when bearerbox is not listening yet.
         try await waitFor { Self.accepts(self.adminPort) && Self.accepts(self.smsboxPort) && Self.accepts(self.smscPort) }
-        try launch("smsbox", Self.smsbox, [directory + "/kannel.conf"])
+        try launch("smsbox", Self.smsbox, Self.quiet + [directory + "/kannel.conf"])
         try launch("fakesmsc", Self.fakesmsc, ["-H", "127.0.0.1", "-r", String(smscPort), "-m", "0", "100 200 text nop"])
         try await waitFor {
             guard Self.accepts(self.sendPort) else { return false }
@@ -97,10 +97,14 @@ public final class KannelSandbox: @unchecked Sendable {
     }
 
     /// Stops smsbox only: sends are refused (connection refused) until `startSMSBox`.
+    /// What bearerbox and smsbox print (`-v`): warnings and worse. Kannel's default is debug, which dumps every
+    /// HTTP exchange as hex (about 50 KB per SMS with a delivery report) and costs smsbox more CPU than the work.
+    static let quiet = ["-v", "2"]
+
     public func stopSMSBox() { stop("smsbox") }
 
     public func startSMSBox() async throws {
-        try launch("smsbox", Self.smsbox, [directory + "/kannel.conf"])
+        try launch("smsbox", Self.smsbox, Self.quiet + [directory + "/kannel.conf"])
         try await waitFor { Self.accepts(self.sendPort) ? await self.status().contains("smsbox:") : false }
     }
 

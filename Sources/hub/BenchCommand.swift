@@ -11,7 +11,7 @@ enum BenchCommand {
            hub bench ingest [--records N] [--json]      status events through status-ingest (N/3 cases)
            hub bench dlq [--records N] [--json]         N dead letters indexed, listed and replayed (default 100000)
            hub bench fanout [--records N] [--json]      N notification requests through the fan-out (default 30000; own local broker)
-           hub bench channels [--records N] [--channel eaddress|sms] [--json]
+           hub bench channels [--records N] [--channel eaddress|sms|email|push] [--json]
                                                         N notices per channel through its worker to the local gateway (default 10000)
            hub bench lookup [--records N] [--json]      N lookups through the bus to the register emulator (default 10000)
     Loads N status-event-sized JSON records, then moves them topic to topic with a kcat pipe
@@ -35,7 +35,8 @@ enum BenchCommand {
             return
         }
         if arguments.positionals.first == "channels" {
-            let channels = arguments.value("channel").map { [$0] } ?? ["eaddress", "sms"]
+            let channels = arguments.value("channel").map { [$0] } ?? ["eaddress", "sms", "email", "push"]
+            guard channels.allSatisfy(["eaddress", "sms", "email", "push"].contains) else { throw UsageError("--channel is eaddress, sms, email or push") }
             try await ChannelBench.run(records: try arguments.integer("records", default: 10_000), channels: channels, json: arguments.has("json"), context: context)
             return
         }

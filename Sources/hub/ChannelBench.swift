@@ -1,6 +1,8 @@
 import ChannelDelivery
 import ChannelWorker
 import EAddressConnector
+import EmailConnector
+import PushConnector
 import Foundation
 import HTTPServer
 import HubLogging
@@ -13,7 +15,8 @@ import Topics
 
 /// `hub bench channels`: N notices per channel through the channel worker to
 /// the local gateway (e-address: the mailbox emulator; SMS: Kannel with
-/// fakesmsc), beside the gateway's own ceiling measured in the same run:
+/// fakesmsc; e-mail: aiosmtpd writing a maildir; push: the push gateway
+/// emulator), beside the gateway's own ceiling measured in the same run:
 /// curl sending the same requests straight at it with as many requests in
 /// flight as the worker keeps (`channel.inflight`). Notices go to distinct
 /// recipients, as a day's traffic does.
@@ -43,6 +46,16 @@ enum ChannelBench {
         let p50: Double, p99: Double
         let arrived: Int
         let confirmedSeconds: Double?
+
+        init(channel: String, records: Int, ceilingSeconds: Double, seconds: Double, connector: TimedConnector, arrived: Int, confirmedSeconds: Double?) {
+            let latencies = connector.latencies.withLock { $0 }.sorted()
+            self.channel = channel
+            (ceiling, self.ceilingSeconds) = (Double(records) / ceilingSeconds, ceilingSeconds)
+            (throughput, self.seconds) = (Double(records) / seconds, seconds)
+            (p50, p99) = (BenchCommand.percentile(latencies, 0.5), BenchCommand.percentile(latencies, 0.99))
+            self.arrived = arrived
+            self.confirmedSeconds = confirmedSeconds
+        }
     }
 
     static func run(records: Int, channels: [String], json: Bool, context: HubContext) async throws {
@@ -60,6 +73,11 @@ enum ChannelBench {
             guard KannelSandbox.isInstalled else { throw UsageError("Kannel is not installed: run 'make setup'") }
             rows.append(try await sms(records: records, inFlight: inFlight, prepared: prepared, client: client, logger: logger))
         }
+        if channels.contains("email") {
+            guard SMTPSandbox.isInstalled else { throw UsageError("aiosmtpd is not installed: run 'make setup'") }
+            rows.append(try await email(records: records, inFlight: inFlight, prepared: prepared, client: client, logger: logger))
+        }
+        if channels.contains("push") { rows.append(try await push(records: records, inFlight: inFlight, prepared: prepared, client: client, logger: logger)) }
         let peakMB = BenchCommand.peakMegabytes()
         let pad = BenchCommand.pad, format = BenchCommand.format
         print("")
@@ -104,11 +122,8 @@ enum ChannelBench {
                    messageClass: .official, carriesContent: true, language: "lv", templateId: "*/completed/eaddress/lv", subject: "Lieta B-\(index)",
                    body: "Lietā pieņemts lēmums.", request: request, createdAt: Date())
         } settled: { _ in true }
-        let latencies = connector.latencies.withLock { $0 }.sorted()
-        return Row(channel: "e-address", ceiling: Double(records) / ceilingSeconds, ceilingSeconds: ceilingSeconds,
-                   throughput: Double(records) / seconds, seconds: seconds, p50: BenchCommand.percentile(latencies, 0.5),
-                   p99: BenchCommand.percentile(latencies, 0.99), arrived: mailbox.messages.filter { $0.subject.hasPrefix("Lieta B-") }.count,
-                   confirmedSeconds: nil)
+        return Row(channel: "e-address", records: records, ceilingSeconds: ceilingSeconds, seconds: seconds, connector: connector,
+                   arrived: mailbox.messages.filter { $0.subject.hasPrefix("Lieta B-") }.count, confirmedSeconds: nil)
     }
 
     static func sms(records: Int, inFlight: Int, prepared: Int, client: KafkaClientProperties, logger: Logger) async throws -> Row {
@@ -118,6 +133,8 @@ enum ChannelBench {
         let inbox = DeliveryReportInbox()
         var router = HTTPRouter()
         router.register("GET", KannelDeliveryReport.path, handler: KannelDeliveryReport.handler(inbox))
+        // The ceiling's reports are answered 200 at once: a refused report is one Kannel calls again, which would slow the ceiling.
+        router.registerBlocking("GET", "/ceiling") { _ in .text("ok\n") }
         var configuration = HTTPServerConfiguration()
         configuration.port = 0
         let callbacks = HTTPServer(configuration: configuration, router: router)
@@ -125,13 +142,15 @@ enum ChannelBench {
         defer { callbacks.shutdown() }
         let callbackURL = "http://127.0.0.1:\(callbacks.port)\(KannelDeliveryReport.path)"
         let tag = UUID().uuidString.prefix(8).lowercased()
-        // The ceiling asks for delivery reports too (to a URL that answers nothing), so Kannel does the same work for both.
+        let settings = KannelConnector.Settings(sendURL: kannel.sendURL, username: kannel.username, password: kannel.password,
+                                                sender: "Latvija.lv", callbackURL: callbackURL)
+        // The ceiling asks for delivery reports too (the worker's `dlr-mask`, to a URL that only says ok), so Kannel does the same work for both.
         BenchCommand.status("SMS ceiling: curl sending \(records) SMS straight at Kannel's sendsms, \(inFlight) at a time")
         let sink = "http://127.0.0.1:\(callbacks.port)/ceiling"
         let ceilingSeconds = try curl(records: records, inFlight: inFlight, tag: tag) { index in
             let dlr = KannelConnector.encode(sink + "?type=%d")
             return ["url = \"\(kannel.sendURL)?username=\(kannel.username)&password=\(kannel.password)&from=Bench&to=3719\(String(format: "%07d", index))"
-                    + "&coding=0&charset=UTF-8&text=Kods%20\(index)&dlr-mask=31&dlr-url=\(dlr)\""]
+                    + "&coding=0&charset=UTF-8&text=Kods%20\(index)&dlr-mask=\(settings.dlrMask)&dlr-url=\(dlr)\""]
         }
         // Kannel accepts faster than it hands over to the SMSC: let it deliver the ceiling's messages (and send
         // their reports) before the worker starts, so the worker does not meet the ceiling's backlog.
@@ -140,8 +159,7 @@ enum ChannelBench {
         BenchCommand.status("Kannel handed the ceiling's \(kannel.received.count) messages to the SMSC after \(BenchCommand.format((ContinuousClock.now - waiting).inSeconds, 2)) s more")
         try await Task.sleep(for: .seconds(2))
         let before = kannel.received.count
-        let connector = TimedConnector(KannelConnector(settings: .init(sendURL: kannel.sendURL, username: kannel.username, password: kannel.password,
-                                                                       sender: "Latvija.lv", callbackURL: callbackURL), connections: inFlight))
+        let connector = TimedConnector(KannelConnector(settings: settings, connections: inFlight))
         let (seconds, settledSeconds) = try await drive(connector, records: records, inFlight: inFlight, prepared: prepared, tag: tag, client: client, logger: logger,
                                                         reports: inbox) { index, request in
             Notice(notificationId: UUID.random(), channel: .sms, recipientKey: request.clientKey, role: .client, to: [String(format: "3712%07d", index)],
@@ -151,10 +169,58 @@ enum ChannelBench {
             Int(metrics.value("hub_channel_reports_total", labels: ["outcome": "delivered"]) ?? 0) >= records
         }
         try await Task.sleep(for: .milliseconds(500))
-        let latencies = connector.latencies.withLock { $0 }.sorted()
-        return Row(channel: "sms", ceiling: Double(records) / ceilingSeconds, ceilingSeconds: ceilingSeconds,
-                   throughput: Double(records) / seconds, seconds: seconds, p50: BenchCommand.percentile(latencies, 0.5),
-                   p99: BenchCommand.percentile(latencies, 0.99), arrived: kannel.received.count - before, confirmedSeconds: settledSeconds)
+        return Row(channel: "sms", records: records, ceilingSeconds: ceilingSeconds, seconds: seconds, connector: connector,
+                   arrived: kannel.received.count - before, confirmedSeconds: settledSeconds)
+    }
+
+    static func email(records: Int, inFlight: Int, prepared: Int, client: KafkaClientProperties, logger: Logger) async throws -> Row {
+        let relay = try SMTPSandbox()
+        try await relay.start()
+        defer { relay.stop() }
+        let tag = UUID().uuidString.prefix(8).lowercased()
+        // The ceiling sends the very message the connector renders, one SMTP session per message as the connector holds.
+        let sample = MailMessage(from: "noreply@latvija.lv", to: "c0@example.lv", subject: "Lieta C-0", body: "Lietā pieņemts lēmums.",
+                                 notificationId: UUID.random(), domain: "hub.gov.lv")
+        let file = NSTemporaryDirectory() + "bench-mail-\(tag).eml"
+        try sample.rendered.write(toFile: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        BenchCommand.status("e-mail ceiling: curl sending \(records) messages straight at the SMTP relay, \(inFlight) at a time")
+        let ceilingSeconds = try curl(records: records, inFlight: inFlight, tag: tag) { index in
+            ["url = \"\(relay.url)\"", "mail-from = \"<noreply@latvija.lv>\"", "mail-rcpt = \"<c\(index)@example.lv>\"",
+             "upload-file = \"\(file)\"", "no-keepalive"]
+        }
+        let before = relay.received
+        let connector = TimedConnector(SMTPConnector(settings: .init(url: relay.url, from: "noreply@latvija.lv"), connections: inFlight))
+        let (seconds, _) = try await drive(connector, records: records, inFlight: inFlight, prepared: prepared, tag: tag, client: client, logger: logger) { index, request in
+            Notice(notificationId: UUID.random(), channel: .email, recipientKey: request.clientKey, role: .client, to: ["c\(index)@example.lv"],
+                   messageClass: .informational, carriesContent: true, language: "lv", templateId: "*/completed/email/lv", subject: "Lieta C-\(index)",
+                   body: "Lietā pieņemts lēmums.", request: request, createdAt: Date())
+        } settled: { _ in true }
+        return Row(channel: "e-mail", records: records, ceilingSeconds: ceilingSeconds, seconds: seconds, connector: connector,
+                   arrived: relay.received - before, confirmedSeconds: nil)
+    }
+
+    static func push(records: Int, inFlight: Int, prepared: Int, client: KafkaClientProperties, logger: Logger) async throws -> Row {
+        let gateway = PushGateway()
+        try gateway.start()
+        defer { gateway.stop() }
+        let tag = UUID().uuidString.prefix(8).lowercased()
+        BenchCommand.status("push ceiling: curl posting \(records) pushes straight at the push gateway, \(inFlight) at a time")
+        let ceilingSeconds = try curl(records: records, inFlight: inFlight, tag: tag) { index in
+            let key = "ceiling-\(tag)-\(index):0"
+            let body = #"{"body":"Lietā pieņemts lēmums.","data":{"agency":"VSAA","caseId":"P-\#(index)","notificationId":"\#(key)"},"idempotencyKey":"\#(key)","title":"Lieta P-\#(index)","token":"device-\#(index)"}"#
+            return ["url = \"\(gateway.baseURL)/v1/push\"", "header = \"Content-Type: application/json\"", "header = \"Idempotency-Key: \(key)\"",
+                    "data = \"\(body.replacingOccurrences(of: "\"", with: "\\\""))\""]
+        }
+        let before = gateway.pushes.count
+        let connector = TimedConnector(PushConnector(baseURL: gateway.baseURL, connections: inFlight))
+        let (seconds, _) = try await drive(connector, records: records, inFlight: inFlight, prepared: prepared, tag: tag, client: client, logger: logger) { index, request in
+            Notice(notificationId: UUID.random(), channel: .push, recipientKey: request.clientKey, role: .client, to: ["device-\(index)"],
+                   messageClass: .informational, carriesContent: true, language: "lv", templateId: "*/completed/push/lv", subject: "Lieta P-\(index)",
+                   body: "Lietā pieņemts lēmums.", request: request, createdAt: Date())
+        } settled: { _ in true }
+        return Row(channel: "push", records: records, ceilingSeconds: ceilingSeconds, seconds: seconds, connector: connector,
+                   arrived: gateway.pushes.count - before, confirmedSeconds: nil)
     }
 
     /// curl sending `records` requests made by `request` (config lines), `inFlight` at a time; the seconds it took.
@@ -166,7 +232,7 @@ enum ChannelBench {
         }
         try lines.joined(separator: "\n").write(toFile: config, atomically: true, encoding: .utf8)
         let start = ContinuousClock.now
-        try BenchCommand.runShell("curl -s --parallel --parallel-immediate --parallel-max \(inFlight) -K '\(config)'")
+        try BenchCommand.runShell("curl -s --no-progress-meter --parallel --parallel-immediate --parallel-max \(inFlight) -K '\(config)'")
         return (ContinuousClock.now - start).inSeconds
     }
 
