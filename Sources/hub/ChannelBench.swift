@@ -114,14 +114,14 @@ enum ChannelBench {
         let ceilingSeconds = try curl(records: records, inFlight: inFlight, tag: tag) { index in
             let body = #"{"messageId":"ceiling-\#(tag)-\#(index)","sender":"VSAA","recipient":"c:\#(String(format: "%032d", index))","subject":"Lieta \#(index)","body":"Lietā pieņemts lēmums."}"#
             return ["url = \"\(mailbox.baseURL)/v1/messages\"", "header = \"Content-Type: application/json\"",
-                    "data = \"\(body.replacingOccurrences(of: "\"", with: "\\\""))\""]
+                    curlData(body)]
         }
         let connector = TimedConnector(EAddressConnector(baseURL: URL(string: mailbox.baseURL)!, sender: "HUB", connections: inFlight))
         let (seconds, _) = try await drive(connector, records: records, inFlight: inFlight, prepared: prepared, tag: tag, client: client, logger: logger) { index, request in
             Notice(notificationId: UUID.random(), channel: .eaddress, recipientKey: request.clientKey, role: .client, to: [request.clientKey],
                    messageClass: .official, carriesContent: true, language: "lv", templateId: "*/completed/eaddress/lv", subject: "Lieta B-\(index)",
                    body: "Lietā pieņemts lēmums.", request: request, createdAt: Date())
-        } settled: { _ in true }
+        }
         return Row(channel: "e-address", records: records, ceilingSeconds: ceilingSeconds, seconds: seconds, connector: connector,
                    arrived: mailbox.messages.filter { $0.subject.hasPrefix("Lieta B-") }.count, confirmedSeconds: nil)
     }
@@ -178,7 +178,7 @@ enum ChannelBench {
         try await relay.start()
         defer { relay.stop() }
         let tag = UUID().uuidString.prefix(8).lowercased()
-        // The ceiling sends the very message the connector renders, one SMTP session per message as the connector holds.
+        // The ceiling sends the very message the connector renders.
         let sample = MailMessage(from: "noreply@latvija.lv", to: "c0@example.lv", subject: "Lieta C-0", body: "Lietā pieņemts lēmums.",
                                  notificationId: UUID.random(), domain: "hub.gov.lv")
         let file = NSTemporaryDirectory() + "bench-mail-\(tag).eml"
@@ -187,7 +187,7 @@ enum ChannelBench {
         BenchCommand.status("e-mail ceiling: curl sending \(records) messages straight at the SMTP relay, \(inFlight) at a time")
         let ceilingSeconds = try curl(records: records, inFlight: inFlight, tag: tag) { index in
             ["url = \"\(relay.url)\"", "mail-from = \"<noreply@latvija.lv>\"", "mail-rcpt = \"<c\(index)@example.lv>\"",
-             "upload-file = \"\(file)\"", "no-keepalive"]
+             "upload-file = \"\(file)\""]
         }
         let before = relay.received
         let connector = TimedConnector(SMTPConnector(settings: .init(url: relay.url, from: "noreply@latvija.lv"), connections: inFlight))
@@ -195,7 +195,7 @@ enum ChannelBench {
             Notice(notificationId: UUID.random(), channel: .email, recipientKey: request.clientKey, role: .client, to: ["c\(index)@example.lv"],
                    messageClass: .informational, carriesContent: true, language: "lv", templateId: "*/completed/email/lv", subject: "Lieta C-\(index)",
                    body: "Lietā pieņemts lēmums.", request: request, createdAt: Date())
-        } settled: { _ in true }
+        }
         return Row(channel: "e-mail", records: records, ceilingSeconds: ceilingSeconds, seconds: seconds, connector: connector,
                    arrived: relay.received - before, confirmedSeconds: nil)
     }
@@ -210,7 +210,7 @@ enum ChannelBench {
             let key = "ceiling-\(tag)-\(index):0"
             let body = #"{"body":"Lietā pieņemts lēmums.","data":{"agency":"VSAA","caseId":"P-\#(index)","notificationId":"\#(key)"},"idempotencyKey":"\#(key)","title":"Lieta P-\#(index)","token":"device-\#(index)"}"#
             return ["url = \"\(gateway.baseURL)/v1/push\"", "header = \"Content-Type: application/json\"", "header = \"Idempotency-Key: \(key)\"",
-                    "data = \"\(body.replacingOccurrences(of: "\"", with: "\\\""))\""]
+                    curlData(body)]
         }
         let before = gateway.pushes.count
         let connector = TimedConnector(PushConnector(baseURL: gateway.baseURL, connections: inFlight))
@@ -218,10 +218,13 @@ enum ChannelBench {
             Notice(notificationId: UUID.random(), channel: .push, recipientKey: request.clientKey, role: .client, to: ["device-\(index)"],
                    messageClass: .informational, carriesContent: true, language: "lv", templateId: "*/completed/push/lv", subject: "Lieta P-\(index)",
                    body: "Lietā pieņemts lēmums.", request: request, createdAt: Date())
-        } settled: { _ in true }
+        }
         return Row(channel: "push", records: records, ceilingSeconds: ceilingSeconds, seconds: seconds, connector: connector,
                    arrived: gateway.pushes.count - before, confirmedSeconds: nil)
     }
+
+    /// A curl config `data` line carrying `json` (its quotes escaped).
+    static func curlData(_ json: String) -> String { "data = \"\(json.replacingOccurrences(of: "\"", with: "\\\""))\"" }
 
     /// curl sending `records` requests made by `request` (config lines), `inFlight` at a time; the seconds it took.
     static func curl(records: Int, inFlight: Int, tag: String, _ request: (Int) -> [String]) throws -> Double {
@@ -240,7 +243,7 @@ enum ChannelBench {
     /// `settled` waits for more (delivery reports), the seconds until it held.
     static func drive(_ connector: TimedConnector, records: Int, inFlight: Int, prepared: Int, tag: String, client: KafkaClientProperties, logger: Logger,
                       reports: DeliveryReportInbox? = nil, notice: (Int, NotificationRequest) -> Notice,
-                      settled: @escaping (MetricsRegistry) -> Bool) async throws -> (seconds: Double, settled: Double?) {
+                      settled: @escaping (MetricsRegistry) -> Bool = { _ in true }) async throws -> (seconds: Double, settled: Double?) {
         let topic = connector.channel.topic
         BenchCommand.status("loading \(records) notices into \(topic)")
         let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: client), logger: logger)
