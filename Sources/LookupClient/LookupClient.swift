@@ -25,15 +25,14 @@ public final class LookupClient: Sendable {
         self.requester = requester
         self.replyTopic = replyTopic
         var producerConfiguration = KafkaProducerConfiguration(client: client)
-        producerConfiguration.lingerMilliseconds = 0
+        producerConfiguration.lingerMilliseconds = LookupRoundTrip.lingerMilliseconds
         producer = try KafkaProducer(configuration: producerConfiguration, logger: logger)
         let admin = try KafkaAdmin(client: client, logger: logger)
         let partitions = try await admin.partitions(of: [replyTopic])
         await admin.close()
         var configuration = KafkaConsumerConfiguration(client: client, groupID: "lookup-client-\(UUID().uuidString.prefix(8))")
         configuration.enableAutoCommit = false
-        // The caller is waiting: the broker need not hold a fetch long for more replies.
-        configuration.maxFetchWaitMilliseconds = 10
+        configuration.maxFetchWaitMilliseconds = LookupRoundTrip.maxFetchWaitMilliseconds
         // From the ends as they are now, resolved before the first request: a reply written at once is not skipped.
         let probe = try KafkaConsumer(configuration: configuration, subscription: .partitionsFromStart([]), logger: logger)
         let ends = try await probe.watermarks(partitions).mapValues(\.high)

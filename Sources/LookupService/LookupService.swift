@@ -31,9 +31,6 @@ public final class LookupService: HubService {
     private let crashes: CrashJournal.Settings?
     private let groupID: String
 
-    /// How long the broker may hold a fetch of requests or replies with nothing new (`fetch.wait.max.ms`).
-    public static let maxFetchWaitMilliseconds = 10
-
     public init(resolver: LookupResolver, client: KafkaClientProperties, instance: String, groupID: String = "hub-dagr-lookup", inFlight: Int = 64,
                 metrics: MetricsRegistry, readiness: Readiness?, logger: Logger, hubVersion: String, crashes: CrashJournal.Settings?) {
         self.groupID = groupID
@@ -62,14 +59,13 @@ public final class LookupService: HubService {
         logger.info("access policy loaded", ["agencies": String(policies.withLock { $0.count })])
         let resolver = self.resolver, metrics = self.metrics
         var repliesConfiguration = KafkaProducerConfiguration(client: client)
-        repliesConfiguration.lingerMilliseconds = 0
+        repliesConfiguration.lingerMilliseconds = LookupRoundTrip.lingerMilliseconds
         let replies = try KafkaProducer(configuration: repliesConfiguration, logger: logger)
         let stage = HandlerStage(
             routing: FailureRouting(service: name, ladder: .none, hubVersion: hubVersion), client: client, instance: instance,
             groupID: groupID, subscription: .topics([HubTopics.dagrLookupRequests.name]), parallelism: inFlight, crashes: crashes,
             metrics: metrics, readiness: readiness, logger: logger,
-            // A caller is waiting: the broker need not hold a fetch long for more requests.
-            configureConsumer: { $0.maxFetchWaitMilliseconds = LookupService.maxFetchWaitMilliseconds }
+            configureConsumer: { $0.maxFetchWaitMilliseconds = LookupRoundTrip.maxFetchWaitMilliseconds }
         ) { record, _ in
             let received = Date()
             guard let value = record.value, let request = try? RecordJSON.decode(LookupRequest.self, from: Data(value)) else {
