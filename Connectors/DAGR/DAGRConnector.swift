@@ -29,8 +29,7 @@ public struct DAGRConnector: RegisterUpstream, RegisterChangeSource {
         case .success(let answer):
             switch answer.status {
             case 200:
-                struct Body: Decodable { let asOf: String?; let record: [String: String] }
-                guard let body = try? JSONDecoder().decode(Body.self, from: Data(answer.body)) else { return .failed(code: "upstream_bad_answer") }
+                guard let body = RecordBody.read(answer.body) else { return .failed(code: "upstream_bad_answer") }
                 return .found(body.record, asOf: body.asOf.flatMap(RFC3339Timestamp.parse))
             case 404: return .notFound
             default: return .failed(code: "upstream_\(answer.status)")
@@ -59,5 +58,35 @@ public struct DAGRConnector: RegisterUpstream, RegisterChangeSource {
         case .addressValidate: return p["code"].map { "/v1/addresses?code=" + encode($0) } ?? "/v1/addresses?text=" + encode(p["text"] ?? "")
         case .objectGet: return "/v1/objects?dataset=" + encode(p["dataset"] ?? "") + "&id=" + encode(p["id"] ?? "")
         }
+    }
+}
+
+/// A register record's answer, `{"asOf": "...", "record": {"field": "value", ...}}`: read by the scanner
+/// in the common case (once per lookup), by `JSONDecoder` when the scanner is not sure.
+struct RecordBody: Decodable {
+    let asOf: String?
+    let record: [String: String]
+
+    static func read(_ body: [UInt8]) -> RecordBody? {
+        let scanned: RecordBody? = body.withUnsafeBytes { bytes in
+            var scanner = JSONScanner(bytes)
+            var asOf: String??, record: [String: String]?
+            let complete = scanner.object { scanner, key in
+                switch key {
+                case "asOf":
+                    guard asOf == nil, let value = scanner.optional({ $0.string() }) else { return false }
+                    asOf = value
+                case "record":
+                    guard record == nil, let value = scanner.stringMap() else { return false }
+                    record = value
+                default:
+                    return false
+                }
+                return true
+            }
+            guard complete, scanner.atEnd(), let record else { return nil }
+            return RecordBody(asOf: asOf ?? nil, record: record)
+        }
+        return scanned ?? (try? JSONDecoder().decode(RecordBody.self, from: Data(body)))
     }
 }

@@ -230,11 +230,8 @@ public final class DAGRRegister: Sendable {
         guard let record = state.withLock({ find(request, $0.register) }) else { return problem(404, "not_found", "no such record") }
         var writer = JSONWriter()
         writer.object { json in
-            json.key("asOf"); json.string(RFC3339Timestamp.format(asOf))
-            json.key("record")
-            json.object { fields in
-                for (name, value) in record.sorted(by: { $0.key < $1.key }) { fields.key(dynamic: name); fields.string(value) }
-            }
+            json.member("asOf", RFC3339Timestamp.format(asOf))
+            json.member("record", record)
         }
         return .json(String(decoding: writer.bytes, as: UTF8.self))
     }

@@ -1,4 +1,4 @@
-import DAGRConnector
+@testable import DAGRConnector
 import Foundation
 import Lookups
 import Sandboxes
@@ -18,6 +18,21 @@ struct LookupUnitTests {
         .init(systems: ["*"], queryTypes: [.companyStatus], purposes: ["LIK-2008-tax", "KL-2010-reg"], fields: ["name", "status"], cacheSeconds: 60),
         .init(systems: ["eds"], queryTypes: [.companyStatus], purposes: ["LIK-2008-tax"], fields: ["legalForm"], cacheSeconds: 30),
     ])]
+
+    @Test("the register's answer: the common body read by the scanner, an unusual one by JSONDecoder, a bad one refused")
+    func registerAnswerBody() throws {
+        let common = try #require(RecordBody.read(Array(#"{"asOf":"2025-03-01T10:00:00Z","record":{"name":"SIA \"Ābele\"","status":"active"}}"#.utf8)))
+        #expect(common.asOf == "2025-03-01T10:00:00Z")
+        #expect(common.record == ["name": "SIA \"Ābele\"", "status": "active"])
+        let noDate = try #require(RecordBody.read(Array(#"{"record":{},"asOf":null}"#.utf8)))
+        #expect(noDate.asOf == nil && noDate.record.isEmpty)
+        // An extra member is the decoder's to judge (it ignores it), not the scanner's.
+        let extra = try #require(RecordBody.read(Array(#"{"asOf":"2025-03-01T10:00:00Z","record":{"a":"1"},"source":{"x":[1.5]}}"#.utf8)))
+        #expect(extra.record == ["a": "1"])
+        for bad in [#"{"asOf":"x"}"#, #"{"record":{"a":1}}"#, #"{"record":"a"}"#, "not json"] {
+            #expect(RecordBody.read(Array(bad.utf8)) == nil, "\(bad)")
+        }
+    }
 
     @Test("no purpose, no policy, a query or purpose no rule allows: forbidden with the reason; allowed: the fields of every matching rule, the shortest cache")
     func gate() {

@@ -104,6 +104,18 @@ public struct JSONWriter {
         key(name); bytes.append(contentsOf: (value ? "true" : "false").utf8)
     }
 
+    /// A string map, its keys in `JSONEncoder`'s `.sortedKeys` order.
+    public mutating func member(_ name: StaticString, _ value: [String: String]?) {
+        guard let value else { return }
+        key(name)
+        object { json in
+            for (key, text) in value.sorted(by: { $0.key < $1.key }) {
+                json.key(dynamic: key)
+                json.string(text)
+            }
+        }
+    }
+
     public mutating func member(_ name: StaticString, _ value: (some JSONWritable)?) {
         guard let value else { return }
         key(name); value.write(to: &self)
