@@ -14,8 +14,11 @@ import Topics
 /// offset: exactly one audit per request, and a caller that need not wait
 /// for the batch's commit. A request read again after a crash may be
 /// answered twice (the client takes the first); it is audited once. A reply
-/// that cannot be sent at once goes out with the transaction instead.
-/// Requests are handled side by side (`inFlight`); a request that is not a
+/// the producer refuses at once goes out with the transaction instead; the
+/// handler does not wait for the broker to acknowledge a reply (its place
+/// among the `inFlight` goes to the next request), and a reply the broker
+/// never acknowledges is counted and logged (its caller has long stopped
+/// waiting by then). Requests are handled side by side (`inFlight`); a request that is not a
 /// lookup request v1, or names a reply topic outside `dagr.lookup.replies*`,
 /// is dead-lettered.
 public final class LookupService: HubService {
@@ -57,7 +60,7 @@ public final class LookupService: HubService {
         defer { stopFollowing.trigger(); following.cancel() }
         try await table.caughtUp()
         logger.info("access policy loaded", ["agencies": String(policies.withLock { $0.count })])
-        let resolver = self.resolver, metrics = self.metrics
+        let resolver = self.resolver, metrics = self.metrics, logger = self.logger
         var repliesConfiguration = KafkaProducerConfiguration(client: client)
         repliesConfiguration.lingerMilliseconds = LookupRoundTrip.lingerMilliseconds
         let replies = try KafkaProducer(configuration: repliesConfiguration, logger: logger)
@@ -83,7 +86,13 @@ public final class LookupService: HubService {
             var outputs = [KafkaProducerRecord(topic: HubTopics.dagrLookupAudit.name, key: key, value: Array(try RecordJSON.encode(resolution.audit)))]
             if let reply = resolution.reply {
                 let record = KafkaProducerRecord(topic: request.replyTopic, key: key, value: Array(try RecordJSON.encode(reply)))
-                do { _ = try await replies.send(record) } catch {
+                do {
+                    try await replies.enqueue(record) { result in
+                        guard case .failure(let error) = result else { return }
+                        metrics.increment("hub_lookup_replies_failed_total", help: "Replies the broker never acknowledged.")
+                        logger.warning("reply not delivered", ["topic": record.topic, "error": String(describing: error)])
+                    }
+                } catch {
                     metrics.increment("hub_lookup_replies_deferred_total", help: "Replies not sent at once, sent with the audit's transaction instead.")
                     outputs.append(record)
                 }
