@@ -50,7 +50,7 @@ public struct DAGRConnector: RegisterUpstream, RegisterChangeSource {
     }
 
     static func path(for query: LookupQuery) -> String {
-        func encode(_ value: String) -> String { value.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(.init(charactersIn: "-._~"))) ?? "" }
+        let encode = QueryValue.encode
         let p = query.parameters
         switch query.type {
         case .personExists, .personStatus: return "/v1/persons?code=" + encode(p["personCode"] ?? "")

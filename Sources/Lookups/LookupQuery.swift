@@ -15,7 +15,7 @@ public struct LookupQuery: Sendable, Hashable {
 
     public init(_ type: LookupQueryType, _ raw: [String: String]) throws(Invalid) {
         self.type = type
-        func value(_ name: String) -> String? { raw[name]?.trimmingCharacters(in: .whitespaces) }
+        func value(_ name: String) -> String? { raw[name].map(Self.trimmed) }
         switch type {
         case .personExists, .personStatus:
             guard let code = value("personCode") else { throw Invalid(reason: "missing_person_code") }
@@ -45,6 +45,16 @@ public struct LookupQuery: Sendable, Hashable {
         }
         let unknown = Set(raw.keys).subtracting(Self.allowed[type] ?? [])
         if !unknown.isEmpty { throw Invalid(reason: "unknown_parameter") }
+    }
+
+    /// Without leading and trailing spaces and tabs (what `trimmingCharacters(in: .whitespaces)` removes), with
+    /// no copy when there are none: once per lookup.
+    static func trimmed(_ text: String) -> String {
+        func isBlank(_ scalar: Unicode.Scalar) -> Bool { scalar == "\t" || scalar.properties.generalCategory == .spaceSeparator }
+        let scalars = text.unicodeScalars
+        guard let first = scalars.first, let last = scalars.last, isBlank(first) || isBlank(last) else { return text }
+        guard let start = scalars.firstIndex(where: { !isBlank($0) }), let end = scalars.lastIndex(where: { !isBlank($0) }) else { return "" }
+        return String(scalars[start ... end])
     }
 
     static let allowed: [LookupQueryType: Set<String>] = [

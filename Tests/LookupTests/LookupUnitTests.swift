@@ -1,6 +1,7 @@
 @testable import DAGRConnector
 import Foundation
-import Lookups
+import GatewayHTTP
+@testable import Lookups
 import Sandboxes
 import Testing
 import Topics
@@ -18,6 +19,17 @@ struct LookupUnitTests {
         .init(systems: ["*"], queryTypes: [.companyStatus], purposes: ["LIK-2008-tax", "KL-2010-reg"], fields: ["name", "status"], cacheSeconds: 60),
         .init(systems: ["eds"], queryTypes: [.companyStatus], purposes: ["LIK-2008-tax"], fields: ["legalForm"], cacheSeconds: 30),
     ])]
+
+    @Test("parameters are trimmed as Foundation trims whitespace, and go upstream percent-encoded byte by byte")
+    func trimmingAndEncoding() throws {
+        for text in ["320000-00001", "  320000-00001\t", "\u{00A0}Rīga\u{2003}", " \n x \n ", "   ", "", "\t", "a b"] {
+            #expect(LookupQuery.trimmed(text) == text.trimmingCharacters(in: .whitespaces), "\(text.debugDescription)")
+        }
+        #expect(QueryValue.encode("AZaz09-._~") == "AZaz09-._~")
+        #expect(QueryValue.encode("Rīga, iela 1&x=2/3+%") == "R%C4%ABga%2C%20iela%201%26x%3D2%2F3%2B%25")
+        let query = try LookupQuery(.addressValidate, ["text": " Brīvības iela 1 "])
+        #expect(DAGRConnector.path(for: query) == "/v1/addresses?text=br%C4%ABv%C4%ABbas%20iela%201")
+    }
 
     @Test("the register's answer: the common body read by the scanner, an unusual one by JSONDecoder, a bad one refused")
     func registerAnswerBody() throws {
