@@ -180,6 +180,39 @@ public struct JSONScanner {
     }
 }
 
+// MARK: Composite values, built on the scanner's own
+
+extension JSONScanner {
+    /// `null` as `.some(nil)`, a value `read` accepts as `.some(value)`, anything else nil.
+    public mutating func optional<Value>(_ read: (inout JSONScanner) -> Value?) -> Value?? {
+        if takeNull() { return .some(nil) }
+        guard let value = read(&self) else { return nil }
+        return .some(value)
+    }
+
+    /// An array of strings.
+    public mutating func strings() -> [String]? {
+        var values: [String] = []
+        guard array({ scanner in
+            guard let value = scanner.string() else { return false }
+            values.append(value)
+            return true
+        }) else { return nil }
+        return values
+    }
+
+    /// An object whose members are all strings; a repeated member gives nil.
+    public mutating func stringMap() -> [String: String]? {
+        var values: [String: String] = [:]
+        guard object({ scanner, key in
+            guard values[key] == nil, let value = scanner.string() else { return false }
+            values[key] = value
+            return true
+        }) else { return nil }
+        return values
+    }
+}
+
 /// A contract with a hand-written reader for the valid, common case. The
 /// reader returns nil whenever it is not certain, and the codec then decodes
 /// with `JSONDecoder`, so errors and their paths stay exactly as before.

@@ -153,16 +153,3 @@ extension LookupAudit: JSONWritable {
         }
     }
 }
-
-extension JSONScanner {
-    /// An object whose members are all strings.
-    public mutating func stringMap() -> [String: String]? {
-        var values: [String: String] = [:]
-        guard object({ scanner, key in
-            guard values[key] == nil, let value = scanner.string() else { return false }
-            values[key] = value
-            return true
-        }) else { return nil }
-        return values
-    }
-}

@@ -83,16 +83,3 @@ extension Notice: JSONReadable {
                       request: request, createdAt: createdAt)
     }
 }
-
-extension JSONScanner {
-    /// An array of strings.
-    public mutating func strings() -> [String]? {
-        var values: [String] = []
-        guard array({ scanner in
-            guard let value = scanner.string() else { return false }
-            values.append(value)
-            return true
-        }) else { return nil }
-        return values
-    }
-}

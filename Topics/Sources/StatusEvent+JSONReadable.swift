@@ -109,12 +109,3 @@ extension CaseResult {
         return CaseResult(decision: decision ?? nil, reason: reason ?? nil, link: link ?? nil)
     }
 }
-
-extension JSONScanner {
-    /// `null` as `.some(nil)`, a value `read` accepts as `.some(value)`, anything else nil.
-    public mutating func optional<Value>(_ read: (inout JSONScanner) -> Value?) -> Value?? {
-        if takeNull() { return .some(nil) }
-        guard let value = read(&self) else { return nil }
-        return .some(value)
-    }
-}
