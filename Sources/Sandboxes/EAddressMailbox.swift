@@ -10,6 +10,7 @@ import Synchronization
 /// told to be slow, to fail a share of requests, or to be down for a while.
 public final class EAddressMailbox: Sendable {
     public struct Settings: Sendable {
+        /// How long every submission and status query takes to answer.
         public var latency: Duration = .zero
         /// Share of submissions answered 503 (0...1).
         public var failureRate: Double = 0
@@ -113,6 +114,7 @@ public final class EAddressMailbox: Sendable {
         var order: [String] = []
         var submissions: [String: Int] = [:]
         var refused = 0
+        var statusQueries = (running: 0, peak: 0, total: 0)
     }
 
     private typealias Store = SharedState<State>
@@ -128,7 +130,7 @@ public final class EAddressMailbox: Sendable {
         self.pause = pause
         var router = HTTPRouter()
         router.registerBlocking("POST", "/v1/messages") { request in Self.submit(request, state: state, pause: pause) }
-        router.registerBlocking("GET", "/v1/messages/status") { request in Self.status(request, state: state) }
+        router.registerBlocking("GET", "/v1/messages/status") { request in Self.status(request, state: state, pause: pause) }
         router.registerBlocking("GET", "/v1/messages") { request in
             let recipient = request.queryValue("recipient")
             let messages = state.withLock { state in state.order.compactMap { state.messages[$0] }.filter { recipient == nil || $0.recipient == recipient } }
@@ -152,6 +154,8 @@ public final class EAddressMailbox: Sendable {
     public var messages: [Message] { state.withLock { state in state.order.compactMap { state.messages[$0] } } }
     /// Submissions answered 503 (down, or the failure rate).
     public var refused: Int { state.withLock { $0.refused } }
+    /// Status queries answered, and the most answered at once.
+    public var statusQueries: (total: Int, peak: Int) { state.withLock { ($0.statusQueries.total, $0.statusQueries.peak) } }
     /// Submissions received per message id, repeats included.
     public var submissions: [String: Int] { state.withLock { $0.submissions } }
 
@@ -184,8 +188,15 @@ public final class EAddressMailbox: Sendable {
         return .json(Data(JSONWriter.encode(Confirmation(message: current(message, deliverAfter: settings.deliverAfter)))), status: repeated ? 200 : 201)
     }
 
-    private static func status(_ request: HTTPRequest, state: Store) -> HTTPResponse {
-        let settings = state.withLock { $0.settings }
+    private static func status(_ request: HTTPRequest, state: Store, pause: EmulatorPause) -> HTTPResponse {
+        let settings = state.withLock { state in
+            state.statusQueries.running += 1
+            state.statusQueries.total += 1
+            state.statusQueries.peak = max(state.statusQueries.peak, state.statusQueries.running)
+            return state.settings
+        }
+        defer { state.withLock { $0.statusQueries.running -= 1 } }
+        if settings.latency > .zero { pause.sleep(settings.latency) }
         if let down = settings.downUntil, Date() < down { return problem(503, "unavailable", "the mailbox service is down") }
         guard let id = request.queryValue("messageId"), let message = state.withLock({ $0.messages[id] }) else {
             return problem(404, "unknown_message", "no message with this messageId")

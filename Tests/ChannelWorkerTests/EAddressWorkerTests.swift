@@ -67,6 +67,42 @@ struct EAddressWorkerTests {
         }
     }
 
+    @Test("accepted notices are confirmed later by asking the mailbox, several at a time but no more than the worker's connections")
+    func confirmationsInParallel() async throws {
+        try await kit.prepare()
+        let tag = "EC" + UUID().uuidString.prefix(6)
+        let mailbox = EAddressMailbox()
+        try mailbox.start()
+        defer { mailbox.stop() }
+        mailbox.update { settings in
+            settings.deliverAfter = .milliseconds(1_500)  // accepted at once, delivered later, as a real mailbox does
+            settings.latency = .milliseconds(40)
+        }
+        let metrics = MetricsRegistry()
+        let worker = ChannelWorkerService(connector: EAddressConnector(baseURL: URL(string: mailbox.baseURL)!, sender: "HUB", connections: 4), client: client,
+                                          instance: "ec-\(tag)", groupID: "ec-\(tag)",
+                                          settings: .init(ladder: try RetryLadder(parsing: "1s"), confirmEvery: .milliseconds(300), inFlight: 4),
+                                          metrics: metrics, readiness: nil, logger: logger, hubVersion: "test", crashes: nil)
+        let shutdown = ShutdownSignal()
+        let running = Task { try await worker.run(shutdown: shutdown) }
+        let sent = notices(40, tag: tag)
+        try await kit.publish(sent)
+        let receipts = try await kit.receipts(about: tag) { receipts in Set(receipts.filter { $0.status == .delivered }.compactMap(\.notificationId)).count >= 40 }
+        shutdown.trigger()
+        try await running.value
+
+        #expect(mailbox.messages.filter { $0.subject.contains(tag) }.count == 40)
+        for notice in sent {
+            let mine = receipts.filter { $0.notificationId == notice.notificationId }
+            #expect(mine.map(\.status) == [.sending, .sending, .delivered], "handed over, accepted, confirmed: \(mine.map(\.status))")
+            #expect(mine.dropFirst().first?.reason == "accepted")
+        }
+        let queries = mailbox.statusQueries
+        #expect(queries.peak >= 2, "asked one at a time")
+        #expect(queries.peak <= 4, "asked more at once than the worker's connections: \(queries.peak)")
+        #expect(metrics.value("hub_channel_confirmations_total", labels: ["channel": "eaddress", "outcome": "delivered"]) == 40)
+    }
+
     @Test("killed between the gateway call and the commit: restarted, it confirms instead of sending again")
     func crashBetweenSendAndCommit() async throws {
         try await kit.prepare()
