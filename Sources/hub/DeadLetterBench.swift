@@ -65,7 +65,7 @@ enum DeadLetterBench {
         await reprocessor.close()
         let replayRate = Double(outcome.done) / outcome.seconds
 
-        let baselineSeconds = try BenchCommand.kcatBaseline(kcat: kcat, bootstrap: bootstrap, topic: origin, to: kcatOut, records: records)
+        let (baselineSeconds, baselineExit) = try await BenchCommand.kcatBaseline(kcat: kcat, client: client, bootstrap: bootstrap, topic: origin, to: kcatOut, records: records, logger: logger)
         let baseline = Double(records) / baselineSeconds
         let peakMB = BenchCommand.peakMegabytes()
 
@@ -80,13 +80,13 @@ enum DeadLetterBench {
         print(pad("list: all of one origin", 40) + pad("-", 12) + pad("-", 10) + format(scanMs, 2))
         print(pad("list: one origin and reason", 40) + pad("-", 12) + pad("-", 10) + format(reasonMs, 2))
         print(pad("stats: one origin", 40) + pad("-", 12) + pad("-", 10) + format(statsMs, 2))
-        print("replay ratio \(format(replayRate / baseline, 2))x the kcat pipe; baseline is the faster of two kcat runs")
+        print("replay ratio \(format(replayRate / baseline, 2))x the kcat pipe; baseline is the faster of two kcat runs, timed until its records were written (kcat itself exited after \(format(baselineExit, 2)) s)")
         print("hub dlq list as an operator runs it (index load + query): \(format(loadSeconds + listMs / 1000, 2)) s")
         print("memory: index about \(format(indexMB, 1)) MB resident for \(indexed) dead letters; peak RSS \(format(peakMB, 1)) MB")
         if json {
             let object: [String: Any] = [
                 "bench": "dlq", "records": records, "index_seconds": BenchCommand.rounded(loadSeconds, 3),
-                "replay_throughput": BenchCommand.rounded(replayRate, 1), "baseline_throughput": BenchCommand.rounded(baseline, 1),
+                "replay_throughput": BenchCommand.rounded(replayRate, 1), "baseline_throughput": BenchCommand.rounded(baseline, 1), "baseline_exit_seconds": BenchCommand.rounded(baselineExit, 3),
                 "ratio": BenchCommand.rounded(replayRate / baseline, 3), "list_ms": BenchCommand.rounded(listMs, 3), "scan_ms": BenchCommand.rounded(scanMs, 3),
                 "stats_ms": BenchCommand.rounded(statsMs, 3), "index_mb": BenchCommand.rounded(indexMB, 1),
                 "peak_rss_mb": BenchCommand.rounded(peakMB, 1),
