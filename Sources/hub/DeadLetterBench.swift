@@ -80,7 +80,7 @@ enum DeadLetterBench {
         print(pad("list: all of one origin", 40) + pad("-", 12) + pad("-", 10) + format(scanMs, 2))
         print(pad("list: one origin and reason", 40) + pad("-", 12) + pad("-", 10) + format(reasonMs, 2))
         print(pad("stats: one origin", 40) + pad("-", 12) + pad("-", 10) + format(statsMs, 2))
-        print("replay ratio \(format(replayRate / baseline, 2))x the kcat pipe; baseline is the faster of two kcat runs, timed until its records were written (kcat itself exited after \(format(baselineExit, 2)) s)")
+        print("replay ratio \(format(replayRate / baseline, 2))x the kcat pipe; " + BenchCommand.baselineNote(exitSeconds: baselineExit))
         print("hub dlq list as an operator runs it (index load + query): \(format(loadSeconds + listMs / 1000, 2)) s")
         print("memory: index about \(format(indexMB, 1)) MB resident for \(indexed) dead letters; peak RSS \(format(peakMB, 1)) MB")
         if json {

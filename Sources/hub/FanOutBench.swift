@@ -112,7 +112,7 @@ enum FanOutBench {
               + pad("-", 10) + pad("-", 10) + "-")
         print(pad("notify-fanout (transactional)", 34) + pad(format(throughput, 0), 12) + pad(format(notices / seconds, 0), 11)
               + pad(format(seconds, 2), 10) + pad(format(p50, 1), 10) + pad(format(p99, 1), 10) + format(peakMB, 1))
-        print("ratio \(format(throughput / baseline, 2))x the kcat pipe (goal: at least 0.5x); baseline is the faster of two kcat runs, timed until its records were written (kcat itself exited after \(format(baselineExit, 2)) s)")
+        print("ratio \(format(throughput / baseline, 2))x the kcat pipe (goal: at least 0.5x); " + BenchCommand.baselineNote(exitSeconds: baselineExit))
         print("throughput: \(Int(notices)) notices and their receipts for \(drained) requests, from assignment to the last commit")
         print("latency: \(latencies.count) requests published at \(Int(rate))/s (half the throughput), publish to the first notice readable on notify.<channel>")
         if json {

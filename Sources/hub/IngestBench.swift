@@ -93,7 +93,7 @@ enum IngestBench {
         print(BenchCommand.pad("status-ingest (transactional)", 34) + BenchCommand.pad(BenchCommand.format(throughput, 0), 12)
               + BenchCommand.pad(BenchCommand.format(seconds, 2), 10) + BenchCommand.pad(BenchCommand.format(p50, 1), 10)
               + BenchCommand.pad(BenchCommand.format(p99, 1), 10) + BenchCommand.format(peakMB, 1))
-        print("ratio \(BenchCommand.format(throughput / baseline, 2))x the kcat pipe (goal: at least 0.5x); baseline is the faster of two kcat runs, timed until its records were written (kcat itself exited after \(BenchCommand.format(baselineExit, 2)) s)")
+        print("ratio \(BenchCommand.format(throughput / baseline, 2))x the kcat pipe (goal: at least 0.5x); " + BenchCommand.baselineNote(exitSeconds: baselineExit))
         print("throughput: the events waiting in the topic, from the service's assignment to its last commit (history + current per event)")
         print("latency: \(latencies.count) of \(latencyRecords) new events published at \(Int(rate))/s (half the throughput), publish to readable in status.history")
         print("memory per case in the core: \(BenchCommand.format(footprint.openBytes, 0)) bytes per open case (held whole), "
