@@ -160,7 +160,10 @@ enum BenchCommand {
     }
 
     /// How many times the kcat pipe runs; the fastest run is the baseline. On the local broker some runs
-    /// also stall for about a second with records still to write (about one run in three), so two were not enough.
+    /// also stall for about a second with records still to write (about one run in three; `kcat -C`'s
+    /// last block of buffered output reaches `kcat -P` only as it exits, and its exit waits as said
+    /// below), so two were not enough. Unbuffered output (`-u`) avoided that but slowed every run
+    /// (about 240,000 records/s against 430,000-550,000) and some still stalled.
     static let kcatRuns = 3
 
     /// What the benches print after their ratio about the baseline.
