@@ -316,7 +316,8 @@ extension FanOutServiceTests {
         await producer.close()
         // Every request leaves at least one receipt (created or undeliverable); then all its notices are written (same transaction).
         let mine = { (record: KafkaConsumerRecord) in FanOutServiceTests.receipt(record)?.caseId.hasPrefix("\(tag)-") == true }
-        let receipts = try await readUntil(HubTopics.notifyReceipts.name, client: client, keep: mine,
+        // 90 s, as for the notices below: in a full run (every suite writing receipts) 60 s once ran out before these were readable.
+        let receipts = try await readUntil(HubTopics.notifyReceipts.name, client: client, seconds: 90, keep: mine,
                                            until: { Set($0.compactMap { FanOutServiceTests.receipt($0)?.caseId }).count >= cases.count })
         // Read each channel's topic until its expected notices are readable: on Tansu another producer's parked commit
         // on a notice topic can hold its stable offset back a while after the receipts are visible.
