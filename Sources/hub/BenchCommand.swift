@@ -186,29 +186,34 @@ enum BenchCommand {
         var configuration = KafkaConsumerConfiguration(client: client, groupID: "bench-baseline-\(UUID().uuidString.prefix(8))")
         configuration.enableAutoCommit = false
         let probe = try KafkaConsumer(configuration: configuration, subscription: .partitionsFromStart([]), logger: logger)
-        defer { Task { await probe.close() } }
         func written() async throws -> Int64 { try await probe.watermarks(partitions).values.reduce(0) { $0 + $1.high } }
         var best: (seconds: Double, exitSeconds: Double) = (.infinity, .infinity)
-        for run in 1 ... kcatRuns {
-            status("baseline \(run)/\(kcatRuns): kcat -C | kcat -P over the same records")
-            let target = try await written() + Int64(records)
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/bin/sh")
-            process.arguments = ["-c", "'\(kcat)' -C -b \(bootstrap) -t \(topic) -o beginning -c \(records) -e -q | '\(kcat)' -P -b \(bootstrap) -t \(output)"]
-            let start = ContinuousClock.now
-            try process.run()
-            while try await written() < target, process.isRunning {
-                if ContinuousClock.now > start + .seconds(600) {
-                    process.terminate()
-                    throw UsageError("the kcat pipe did not move \(records) records in 10 minutes")
+        do {
+            for run in 1 ... kcatRuns {
+                status("baseline \(run)/\(kcatRuns): kcat -C | kcat -P over the same records")
+                let target = try await written() + Int64(records)
+                let process = Process()
+                process.executableURL = URL(fileURLWithPath: "/bin/sh")
+                process.arguments = ["-c", "'\(kcat)' -C -b \(bootstrap) -t \(topic) -o beginning -c \(records) -e -q | '\(kcat)' -P -b \(bootstrap) -t \(output)"]
+                let start = ContinuousClock.now
+                try process.run()
+                while try await written() < target, process.isRunning {
+                    if ContinuousClock.now > start + .seconds(600) {
+                        process.terminate()
+                        throw UsageError("the kcat pipe did not move \(records) records in 10 minutes")
+                    }
+                    try await Task.sleep(for: .milliseconds(5))
                 }
-                try await Task.sleep(for: .milliseconds(5))
+                let seconds = (ContinuousClock.now - start).inSeconds
+                while process.isRunning { try await Task.sleep(for: .milliseconds(5)) }
+                guard process.terminationStatus == 0 else { throw UsageError("the kcat pipe failed (exit \(process.terminationStatus))") }
+                if seconds < best.seconds { best = (seconds, (ContinuousClock.now - start).inSeconds) }
             }
-            let seconds = (ContinuousClock.now - start).inSeconds
-            while process.isRunning { try await Task.sleep(for: .milliseconds(5)) }
-            guard process.terminationStatus == 0 else { throw UsageError("the kcat pipe failed (exit \(process.terminationStatus))") }
-            if seconds < best.seconds { best = (seconds, (ContinuousClock.now - start).inSeconds) }
+        } catch {
+            await probe.close()
+            throw error
         }
+        await probe.close()
         return best
     }
 
