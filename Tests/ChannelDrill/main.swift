@@ -1,7 +1,10 @@
 // A channel worker as a process a test can kill at the worst moment: with
 // DRILL_CRASH_MARK set, it exits right after the first gateway call that
 // succeeds (before the outcome is committed), once, leaving the mark file
-// (holding that notice's id) so the restarted worker runs normally. Other
+// (holding that notice's id) so the restarted worker runs normally. With
+// DRILL_CRASH_CASES set, only a notice whose case id starts with it counts:
+// the drill reads all of its topic, and other suites' notices on it must not
+// be the one it dies on. Other
 // notices in flight at that moment die with it, sent or not. DRILL_CHANNEL picks the worker: the
 // e-address one (DRILL_MAILBOX), or the SMS one through Kannel
 // (DRILL_KANNEL_SEND, _USER, _PASSWORD) with its delivery-report server on
@@ -21,6 +24,7 @@ import Topics
 
 let environment = ProcessInfo.processInfo.environment
 let mark = environment["DRILL_CRASH_MARK"]
+let crashCases = environment["DRILL_CRASH_CASES"] ?? ""
 
 struct CrashingOnce: ChannelConnector {
     let inner: any ChannelConnector
@@ -29,7 +33,7 @@ struct CrashingOnce: ChannelConnector {
     var confirmsByCallback: Bool { inner.confirmsByCallback }
     func send(_ notice: Notice) async -> GatewayOutcome {
         let outcome = await inner.send(notice)
-        if let mark, !FileManager.default.fileExists(atPath: mark) {
+        if let mark, notice.request.caseId.hasPrefix(crashCases), !FileManager.default.fileExists(atPath: mark) {
             _ = FileManager.default.createFile(atPath: mark, contents: Data(notice.notificationId.uuidString.utf8))
             exit(9)  // between the gateway call and the commit
         }

@@ -113,7 +113,7 @@ struct EAddressWorkerTests {
         defer { mailbox.stop() }
         let mark = NSTemporaryDirectory() + "/channel-drill-\(tag)"
         let environment = ["DRILL_BOOTSTRAP": LocalBroker.testBootstrap, "DRILL_MAILBOX": mailbox.baseURL, "DRILL_INSTANCE": "drill-\(tag)",
-                           "DRILL_GROUP": "drill-\(tag)", "DRILL_CRASH_MARK": mark]
+                           "DRILL_GROUP": "drill-\(tag)", "DRILL_CRASH_MARK": mark, "DRILL_CRASH_CASES": tag]
         let sent = notices(5, tag: tag)
         try await kit.publish(sent)
         let first = try startChild("channel-drill", environment: environment, log: "/tmp/channel-drill-\(tag)-1.log")

@@ -145,7 +145,7 @@ struct SMSWorkerTests {
         let environment = ["DRILL_CHANNEL": "sms", "DRILL_BOOTSTRAP": LocalBroker.testBootstrap, "DRILL_KANNEL_SEND": kannel.sendURL,
                            "DRILL_KANNEL_USER": kannel.username, "DRILL_KANNEL_PASSWORD": kannel.password,
                            "DRILL_CALLBACK_PORT": String(try LocalBroker.freePort()), "DRILL_CONFIRM_TIMEOUT_SECONDS": "20",
-                           "DRILL_INSTANCE": "sdrill-\(tag)", "DRILL_GROUP": "sdrill-\(tag)", "DRILL_CRASH_MARK": mark,
+                           "DRILL_INSTANCE": "sdrill-\(tag)", "DRILL_GROUP": "sdrill-\(tag)", "DRILL_CRASH_MARK": mark, "DRILL_CRASH_CASES": tag + "-",
                            "DRILL_INFLIGHT": "2", "DRILL_PREPARED": String(prepared)]
         let sent = smsNotices(10, tag: tag, first: 300) { "Kods \($0)" }
         try await kit.publish(sent)
