@@ -104,14 +104,16 @@ public struct JSONScanner {
     public mutating func string() -> String? {
         guard take(0x22) else { return nil }  // "
         let start = index
+        var seen: UInt8 = 0
         // The common case: no escapes, so the bytes are the string.
         while let byte = current {
             if byte == 0x22 {
-                let text = String(validating: UnsafeRawBufferPointer(rebasing: bytes[start ..< index]), as: UTF8.self)
+                let text = Self.text(UnsafeRawBufferPointer(rebasing: bytes[start ..< index]), ascii: seen < 0x80)
                 index += 1
                 return text
             }
             if byte == 0x5C || byte < 0x20 { break }  // backslash or control character
+            seen |= byte
             index += 1
         }
         guard current == 0x5C else { return nil }
@@ -143,6 +145,16 @@ public struct JSONScanner {
             }
         }
         return nil
+    }
+
+    /// Unescaped bytes as a string; nil for invalid UTF-8. `String(decoding:)` takes the standard
+    /// library's fast path (its generic `String(validating:)` cost a channel worker more than the rest of
+    /// reading a notice); it repairs invalid bytes with U+FFFD, so a result holding one that the bytes do
+    /// not spell out (EF BF BD) is checked strictly.
+    static func text(_ raw: UnsafeRawBufferPointer, ascii: Bool) -> String? {
+        let text = String(decoding: raw, as: UTF8.self)
+        if ascii || !text.utf8.contains(0xEF) { return text }
+        return String(validating: raw, as: UTF8.self)
     }
 
     /// The scalar of a `\uXXXX` escape (the `\u` consumed), joining a surrogate pair.
