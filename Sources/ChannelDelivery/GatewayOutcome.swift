@@ -31,10 +31,24 @@ public protocol ChannelConnector: Sendable {
     var canConfirm: Bool { get }
     /// Whether the gateway reports outcomes later by calling the hub back (`DeliveryReport`, SMS delivery reports).
     var confirmsByCallback: Bool { get }
+    /// The most notices `statuses(of:)` asks about in one call: 1 where the gateway answers about one at a time.
+    var statusBatchLimit: Int { get }
+    /// What the gateway knows of each of these notices (at most `statusBatchLimit`); those it never saw, or
+    /// could not say about (the call failed), are absent.
+    func statuses(of notificationIds: [UUID]) async -> [UUID: GatewayOutcome]
 }
 
 extension ChannelConnector {
     public var confirmsByCallback: Bool { false }
+    public var statusBatchLimit: Int { 1 }
+    /// One `status(of:)` per id, for gateways that answer about one notice at a time.
+    public func statuses(of notificationIds: [UUID]) async -> [UUID: GatewayOutcome] {
+        var known: [UUID: GatewayOutcome] = [:]
+        for id in notificationIds {
+            if let outcome = await status(of: id) { known[id] = outcome }
+        }
+        return known
+    }
 }
 
 /// A gateway's call-back about an earlier send: an SMS delivery report.

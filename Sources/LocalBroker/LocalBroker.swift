@@ -13,6 +13,8 @@ public final class LocalBroker: @unchecked Sendable {
     private var stopped = false
 
     public var bootstrapServers: String { "127.0.0.1:\(port)" }
+    /// The broker process, for CPU accounting.
+    public var processID: pid_t { process.processIdentifier }
 
     /// Where the broker binary is: `HUB_TANSU`, then `.tools/bin/tansu` in
     /// the working directory or any parent (so tests find it from `.build`).

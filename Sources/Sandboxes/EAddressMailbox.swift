@@ -115,6 +115,7 @@ public final class EAddressMailbox: Sendable {
         var submissions: [String: Int] = [:]
         var refused = 0
         var statusQueries = (running: 0, peak: 0, total: 0)
+        var statusAsked = 0
     }
 
     private typealias Store = SharedState<State>
@@ -131,6 +132,7 @@ public final class EAddressMailbox: Sendable {
         var router = HTTPRouter()
         router.registerBlocking("POST", "/v1/messages") { request in Self.submit(request, state: state, pause: pause) }
         router.registerBlocking("GET", "/v1/messages/status") { request in Self.status(request, state: state, pause: pause) }
+        router.registerBlocking("POST", "/v1/messages/status") { request in Self.statuses(request, state: state, pause: pause) }
         router.registerBlocking("GET", "/v1/messages") { request in
             let recipient = request.queryValue("recipient")
             let messages = state.withLock { state in state.order.compactMap { state.messages[$0] }.filter { recipient == nil || $0.recipient == recipient } }
@@ -154,8 +156,12 @@ public final class EAddressMailbox: Sendable {
     public var messages: [Message] { state.withLock { state in state.order.compactMap { state.messages[$0] } } }
     /// Submissions answered 503 (down, or the failure rate).
     public var refused: Int { state.withLock { $0.refused } }
-    /// Status queries answered, and the most answered at once.
+    /// Status queries answered (a batch counts once), and the most answered at once.
     public var statusQueries: (total: Int, peak: Int) { state.withLock { ($0.statusQueries.total, $0.statusQueries.peak) } }
+    /// Messages asked about, over single and batch status queries.
+    public var statusAsked: Int { state.withLock { $0.statusAsked } }
+    /// The most message ids one `POST /v1/messages/status` may name.
+    public static let statusBatchLimit = 500
     /// Submissions received per message id, repeats included.
     public var submissions: [String: Int] { state.withLock { $0.submissions } }
 
@@ -189,19 +195,65 @@ public final class EAddressMailbox: Sendable {
     }
 
     private static func status(_ request: HTTPRequest, state: Store, pause: EmulatorPause) -> HTTPResponse {
+        answeringStatus(asked: 1, state: state, pause: pause) { settings in
+            guard let id = request.queryValue("messageId"), let message = state.withLock({ $0.messages[id] }) else {
+                return problem(404, "unknown_message", "no message with this messageId")
+            }
+            return .json(Data(JSONWriter.encode(Confirmation(message: current(message, deliverAfter: settings.deliverAfter)))))
+        }
+    }
+
+    /// `POST /v1/messages/status` `{"messageIds":[…]}` (1 to `statusBatchLimit`): `{"messages":[…]}`, each as a
+    /// single status query answers it, in the order asked; ids it never received are left out.
+    private static func statuses(_ request: HTTPRequest, state: Store, pause: EmulatorPause) -> HTTPResponse {
+        guard let ids = StatusBatch.read(request.body), (1 ... statusBatchLimit).contains(ids.count) else {
+            return problem(400, "invalid_query", "messageIds: 1 to \(statusBatchLimit) message ids")
+        }
+        return answeringStatus(asked: ids.count, state: state, pause: pause) { settings in
+            let known = state.withLock { state in ids.compactMap { state.messages[$0] } }
+            return .json(Data(JSONWriter.encode(StatusBatch(messages: known.map { current($0, deliverAfter: settings.deliverAfter) }))))
+        }
+    }
+
+    /// Counts a status query (single or batch) while it is answered, after the latency and outage switches.
+    private static func answeringStatus(asked: Int, state: Store, pause: EmulatorPause, _ answer: (Settings) -> HTTPResponse) -> HTTPResponse {
         let settings = state.withLock { state in
             state.statusQueries.running += 1
             state.statusQueries.total += 1
             state.statusQueries.peak = max(state.statusQueries.peak, state.statusQueries.running)
+            state.statusAsked += asked
             return state.settings
         }
         defer { state.withLock { $0.statusQueries.running -= 1 } }
         if settings.latency > .zero { pause.sleep(settings.latency) }
         if let down = settings.downUntil, Date() < down { return problem(503, "unavailable", "the mailbox service is down") }
-        guard let id = request.queryValue("messageId"), let message = state.withLock({ $0.messages[id] }) else {
-            return problem(404, "unknown_message", "no message with this messageId")
+        return answer(settings)
+    }
+
+    /// A batch status query's body (its ids) and answer (the messages it knows).
+    struct StatusBatch: JSONWritable {
+        let messages: [Message]
+
+        func write(to writer: inout JSONWriter) {
+            writer.object { json in
+                json.key("messages")
+                json.array(messages) { json, message in Confirmation(message: message).write(to: &json) }
+            }
         }
-        return .json(Data(JSONWriter.encode(Confirmation(message: current(message, deliverAfter: settings.deliverAfter)))))
+
+        static func read(_ body: Data) -> [String]? {
+            body.withUnsafeBytes { raw in
+                var scanner = JSONScanner(raw)
+                var ids: [String]?
+                let complete = scanner.object { scanner, key in
+                    guard key == "messageIds", ids == nil else { return false }
+                    ids = scanner.strings()
+                    return ids != nil
+                }
+                guard complete, scanner.atEnd() else { return nil }
+                return ids
+            }
+        }
     }
 
     /// The message as of now: delivered once `deliverAfter` has passed since acceptance.

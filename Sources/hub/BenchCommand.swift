@@ -219,12 +219,13 @@ enum BenchCommand {
 
     /// Starts `service` and times it from its partition assignment until `stage` has committed `records` inputs (at most 10 minutes).
     static func drain(_ service: any HubService, stage: String, records: Int, metrics: MetricsRegistry, readiness: Readiness,
-                      shutdown: ShutdownSignal) async throws -> (seconds: Double, committed: Int, running: Task<Void, any Error>) {
+                      shutdown: ShutdownSignal, started: () -> Void = {}) async throws -> (seconds: Double, committed: Int, running: Task<Void, any Error>) {
         status("\(stage) draining them")
         let running = Task { try await service.run(shutdown: shutdown) }
         func committed() -> Int { Int(metrics.value("hub_records_in_total", labels: ["stage": stage]) ?? 0) }
         while !readiness.isReady && committed() == 0 { try await Task.sleep(for: .milliseconds(5)) }
         let start = ContinuousClock.now
+        started()
         while committed() < records, ContinuousClock.now < start + .seconds(600) { try await Task.sleep(for: .milliseconds(5)) }
         return ((ContinuousClock.now - start).inSeconds, committed(), running)
     }

@@ -37,6 +37,8 @@ enum ChannelBench {
             return outcome
         }
         func status(of notificationId: UUID) async -> GatewayOutcome? { await inner.status(of: notificationId) }
+        var statusBatchLimit: Int { inner.statusBatchLimit }
+        func statuses(of notificationIds: [UUID]) async -> [UUID: GatewayOutcome] { await inner.statuses(of: notificationIds) }
     }
 
     struct Row {
@@ -46,6 +48,11 @@ enum ChannelBench {
         let p50: Double, p99: Double
         let arrived: Int
         let confirmedSeconds: Double?
+        /// CPU per notice in microseconds, where the gateway is an emulator in this process (so its share is counted):
+        /// the ceiling's curl and gateway; the worker's phase, this process (worker and gateway) and the broker.
+        var cpu: (curl: Double, ceilingProcess: Double, process: Double, broker: Double)?
+        /// The largest round of confirmation checks the e-address worker made: how many notices, how long it took.
+        var largestConfirmationRound: (notices: Double, seconds: Double)?
 
         init(channel: String, records: Int, ceilingSeconds: Double, seconds: Double, connector: TimedConnector, arrived: Int, confirmedSeconds: Double?) {
             let latencies = connector.latencies.withLock { $0 }.sorted()
@@ -68,7 +75,7 @@ enum ChannelBench {
         _ = try await TopicsCommand.apply(client: client, configuration: context.configuration, production: false, logger: logger)
         let inFlight = try context.configuration.integer("channel.inflight"), prepared = try context.configuration.integer("channel.prepared")
         var rows: [Row] = []
-        if channels.contains("eaddress") { rows.append(try await eaddress(records: records, inFlight: inFlight, prepared: prepared, client: client, logger: logger)) }
+        if channels.contains("eaddress") { rows.append(try await eaddress(records: records, inFlight: inFlight, prepared: prepared, client: client, logger: logger, broker: broker?.processID)) }
         if channels.contains("sms") {
             guard KannelSandbox.isInstalled else { throw UsageError("Kannel is not installed: run 'make setup'") }
             rows.append(try await sms(records: records, inFlight: inFlight, prepared: prepared, client: client, logger: logger))
@@ -77,7 +84,7 @@ enum ChannelBench {
             guard SMTPSandbox.isInstalled else { throw UsageError("aiosmtpd is not installed: run 'make setup'") }
             rows.append(try await email(records: records, inFlight: inFlight, prepared: prepared, client: client, logger: logger))
         }
-        if channels.contains("push") { rows.append(try await push(records: records, inFlight: inFlight, prepared: prepared, client: client, logger: logger)) }
+        if channels.contains("push") { rows.append(try await push(records: records, inFlight: inFlight, prepared: prepared, client: client, logger: logger, broker: broker?.processID)) }
         let peakMB = BenchCommand.peakMegabytes()
         let pad = BenchCommand.pad, format = BenchCommand.format
         print("")
@@ -90,6 +97,13 @@ enum ChannelBench {
                   + pad(format(row.p50, 2), 10) + pad(format(row.p99, 2), 10) + "\(row.arrived) of \(records)")
             print("  ratio \(format(row.throughput / row.ceiling, 2))x the gateway's own ceiling (goal: at least 0.7x)"
                   + (row.confirmedSeconds.map { "; every delivery confirmed (\(row.channel == "sms" ? "Kannel's reports" : "asked of the gateway")) after \(format($0, 2)) s" } ?? ""))
+            if let round = row.largestConfirmationRound {
+                print("  largest round of confirmation checks: \(format(round.notices, 0)) notices in \(format(round.seconds, 2)) s")
+            }
+            if let cpu = row.cpu {
+                print("  CPU per notice: ceiling \(format(cpu.curl + cpu.ceilingProcess, 0)) µs (curl \(format(cpu.curl, 0)), gateway \(format(cpu.ceilingProcess, 0))); "
+                      + "worker's phase \(format(cpu.process + cpu.broker, 0)) µs (worker and gateway \(format(cpu.process, 0)), broker \(format(cpu.broker, 0)))")
+            }
         }
         print("latency: the worker's call to its connector, p50/p99 over every send, the wait for one of the \(inFlight) connections included; peak RSS \(format(peakMB, 1)) MB")
         if json {
@@ -100,19 +114,24 @@ enum ChannelBench {
                      "baseline_throughput": BenchCommand.rounded(row.ceiling, 1), "ratio": BenchCommand.rounded(row.throughput / row.ceiling, 3),
                      "p50_ms": BenchCommand.rounded(row.p50, 3), "p99_ms": BenchCommand.rounded(row.p99, 3), "arrived": row.arrived]
                         .merging(row.confirmedSeconds.map { ["confirmed_seconds": BenchCommand.rounded($0, 3)] } ?? [:]) { $1 }
+                        .merging(row.largestConfirmationRound.map { ["confirmation_round": ["notices": Int($0.notices), "seconds": BenchCommand.rounded($0.seconds, 3)]] } ?? [:]) { $1 }
+                        .merging(row.cpu.map { cpu in
+                            ["cpu_us_per_notice": ["ceiling_curl": BenchCommand.rounded(cpu.curl, 1), "ceiling_gateway": BenchCommand.rounded(cpu.ceilingProcess, 1),
+                                                   "worker_and_gateway": BenchCommand.rounded(cpu.process, 1), "broker": BenchCommand.rounded(cpu.broker, 1)]]
+                        } ?? [:]) { $1 }
                 },
             ]
             print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
         }
     }
 
-    static func eaddress(records: Int, inFlight: Int, prepared: Int, client: KafkaClientProperties, logger: Logger) async throws -> Row {
+    static func eaddress(records: Int, inFlight: Int, prepared: Int, client: KafkaClientProperties, logger: Logger, broker: pid_t?) async throws -> Row {
         let mailbox = EAddressMailbox()
         try mailbox.start()
         defer { mailbox.stop() }
         let tag = UUID().uuidString.prefix(8).lowercased()
         BenchCommand.status("e-address ceiling: curl posting \(records) messages straight at the mailbox, \(inFlight) at a time")
-        let ceilingSeconds = try curl(records: records, inFlight: inFlight, tag: tag) { index in
+        let ceiling = try curl(records: records, inFlight: inFlight, tag: tag) { index in
             let body = #"{"messageId":"ceiling-\#(tag)-\#(index)","sender":"VSAA","recipient":"c:\#(String(format: "%032d", index))","subject":"Lieta \#(index)","body":"Lietā pieņemts lēmums."}"#
             return ["url = \"\(mailbox.baseURL)/v1/messages\"", "header = \"Content-Type: application/json\"",
                     curlData(body)]
@@ -120,16 +139,25 @@ enum ChannelBench {
         // As a real mailbox does, it accepts at once and counts a message delivered a second later; the worker confirms by asking.
         mailbox.update { $0.deliverAfter = .seconds(1) }
         let connector = TimedConnector(EAddressConnector(baseURL: URL(string: mailbox.baseURL)!, sender: "HUB", connections: inFlight))
-        let (seconds, confirmedSeconds) = try await drive(connector, records: records, inFlight: inFlight, prepared: prepared, tag: tag, client: client,
-                                                          logger: logger) { index, request in
+        let largestRound = Mutex<(notices: Double, seconds: Double)>((0, 0))
+        let driven = try await drive(connector, records: records, inFlight: inFlight, prepared: prepared, tag: tag, client: client,
+                                     logger: logger, broker: broker) { index, request in
             Notice(notificationId: UUID.random(), channel: .eaddress, recipientKey: request.clientKey, role: .client, to: [request.clientKey],
                    messageClass: .official, carriesContent: true, language: "lv", templateId: "*/completed/eaddress/lv", subject: "Lieta B-\(index)",
                    body: "Lietā pieņemts lēmums.", request: request, createdAt: Date())
         } settled: { metrics in
-            Int(metrics.value("hub_channel_confirmations_total", labels: ["channel": "eaddress", "outcome": "delivered"]) ?? 0) >= records
+            let labels = ["channel": "eaddress"]
+            if let notices = metrics.value("hub_channel_confirmation_round_notices", labels: labels),
+               let seconds = metrics.value("hub_channel_confirmation_round_seconds", labels: labels) {
+                largestRound.withLock { if notices > $0.notices { $0 = (notices, seconds) } }
+            }
+            return Int(metrics.value("hub_channel_confirmations_total", labels: labels.merging(["outcome": "delivered"]) { $1 }) ?? 0) >= records
         }
-        return Row(channel: "e-address", records: records, ceilingSeconds: ceilingSeconds, seconds: seconds, connector: connector,
-                   arrived: mailbox.messages.filter { $0.subject.hasPrefix("Lieta B-") }.count, confirmedSeconds: confirmedSeconds)
+        var row = Row(channel: "e-address", records: records, ceilingSeconds: ceiling.seconds, seconds: driven.seconds, connector: connector,
+                      arrived: mailbox.messages.filter { $0.subject.hasPrefix("Lieta B-") }.count, confirmedSeconds: driven.settled)
+        row.cpu = cpuPerNotice(records: records, ceiling: ceiling, driven: driven)
+        row.largestConfirmationRound = largestRound.withLock { $0.notices > 0 ? $0 : nil }
+        return row
     }
 
     static func sms(records: Int, inFlight: Int, prepared: Int, client: KafkaClientProperties, logger: Logger) async throws -> Row {
@@ -153,7 +181,7 @@ enum ChannelBench {
         // The ceiling asks for delivery reports too (the worker's `dlr-mask`, to a URL that only says ok), so Kannel does the same work for both.
         BenchCommand.status("SMS ceiling: curl sending \(records) SMS straight at Kannel's sendsms, \(inFlight) at a time")
         let sink = "http://127.0.0.1:\(callbacks.port)/ceiling"
-        let ceilingSeconds = try curl(records: records, inFlight: inFlight, tag: tag) { index in
+        let ceiling = try curl(records: records, inFlight: inFlight, tag: tag) { index in
             let dlr = KannelConnector.encode(sink + "?type=%d")
             return ["url = \"\(kannel.sendURL)?username=\(kannel.username)&password=\(kannel.password)&from=Bench&to=3719\(String(format: "%07d", index))"
                     + "&coding=0&charset=UTF-8&text=Kods%20\(index)&dlr-mask=\(settings.dlrMask)&dlr-url=\(dlr)\""]
@@ -166,7 +194,7 @@ enum ChannelBench {
         try await Task.sleep(for: .seconds(2))
         let before = kannel.received.count
         let connector = TimedConnector(KannelConnector(settings: settings, connections: inFlight))
-        let (seconds, settledSeconds) = try await drive(connector, records: records, inFlight: inFlight, prepared: prepared, tag: tag, client: client, logger: logger,
+        let (seconds, settledSeconds, _, _) = try await drive(connector, records: records, inFlight: inFlight, prepared: prepared, tag: tag, client: client, logger: logger,
                                                         reports: inbox) { index, request in
             Notice(notificationId: UUID.random(), channel: .sms, recipientKey: request.clientKey, role: .client, to: [String(format: "3712%07d", index)],
                    messageClass: .informational, carriesContent: true, language: "lv", templateId: "*/accepted/sms/lv", subject: nil,
@@ -175,7 +203,7 @@ enum ChannelBench {
             Int(metrics.value("hub_channel_reports_total", labels: ["outcome": "delivered"]) ?? 0) >= records
         }
         try await Task.sleep(for: .milliseconds(500))
-        return Row(channel: "sms", records: records, ceilingSeconds: ceilingSeconds, seconds: seconds, connector: connector,
+        return Row(channel: "sms", records: records, ceilingSeconds: ceiling.seconds, seconds: seconds, connector: connector,
                    arrived: kannel.received.count - before, confirmedSeconds: settledSeconds)
     }
 
@@ -191,28 +219,28 @@ enum ChannelBench {
         try sample.rendered.write(toFile: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: file) }
         BenchCommand.status("e-mail ceiling: curl sending \(records) messages straight at the SMTP relay, \(inFlight) at a time")
-        let ceilingSeconds = try curl(records: records, inFlight: inFlight, tag: tag) { index in
+        let ceiling = try curl(records: records, inFlight: inFlight, tag: tag) { index in
             ["url = \"\(relay.url)\"", "mail-from = \"<noreply@latvija.lv>\"", "mail-rcpt = \"<c\(index)@example.lv>\"",
              "upload-file = \"\(file)\""]
         }
         let before = relay.received
         let connector = TimedConnector(SMTPConnector(settings: .init(url: relay.url, from: "noreply@latvija.lv"), connections: inFlight))
-        let (seconds, _) = try await drive(connector, records: records, inFlight: inFlight, prepared: prepared, tag: tag, client: client, logger: logger) { index, request in
+        let (seconds, _, _, _) = try await drive(connector, records: records, inFlight: inFlight, prepared: prepared, tag: tag, client: client, logger: logger) { index, request in
             Notice(notificationId: UUID.random(), channel: .email, recipientKey: request.clientKey, role: .client, to: ["c\(index)@example.lv"],
                    messageClass: .informational, carriesContent: true, language: "lv", templateId: "*/completed/email/lv", subject: "Lieta C-\(index)",
                    body: "Lietā pieņemts lēmums.", request: request, createdAt: Date())
         }
-        return Row(channel: "e-mail", records: records, ceilingSeconds: ceilingSeconds, seconds: seconds, connector: connector,
+        return Row(channel: "e-mail", records: records, ceilingSeconds: ceiling.seconds, seconds: seconds, connector: connector,
                    arrived: relay.received - before, confirmedSeconds: nil)
     }
 
-    static func push(records: Int, inFlight: Int, prepared: Int, client: KafkaClientProperties, logger: Logger) async throws -> Row {
+    static func push(records: Int, inFlight: Int, prepared: Int, client: KafkaClientProperties, logger: Logger, broker: pid_t?) async throws -> Row {
         let gateway = PushGateway()
         try gateway.start()
         defer { gateway.stop() }
         let tag = UUID().uuidString.prefix(8).lowercased()
         BenchCommand.status("push ceiling: curl posting \(records) pushes straight at the push gateway, \(inFlight) at a time")
-        let ceilingSeconds = try curl(records: records, inFlight: inFlight, tag: tag) { index in
+        let ceiling = try curl(records: records, inFlight: inFlight, tag: tag) { index in
             let key = "ceiling-\(tag)-\(index):0"
             let body = #"{"body":"Lietā pieņemts lēmums.","data":{"agency":"VSAA","caseId":"P-\#(index)","notificationId":"\#(key)"},"idempotencyKey":"\#(key)","title":"Lieta P-\#(index)","token":"device-\#(index)"}"#
             return ["url = \"\(gateway.baseURL)/v1/push\"", "header = \"Content-Type: application/json\"", "header = \"Idempotency-Key: \(key)\"",
@@ -220,36 +248,53 @@ enum ChannelBench {
         }
         let before = gateway.pushes.count
         let connector = TimedConnector(PushConnector(baseURL: gateway.baseURL, connections: inFlight))
-        let (seconds, _) = try await drive(connector, records: records, inFlight: inFlight, prepared: prepared, tag: tag, client: client, logger: logger) { index, request in
+        let driven = try await drive(connector, records: records, inFlight: inFlight, prepared: prepared, tag: tag, client: client, logger: logger,
+                                     broker: broker) { index, request in
             Notice(notificationId: UUID.random(), channel: .push, recipientKey: request.clientKey, role: .client, to: ["device-\(index)"],
                    messageClass: .informational, carriesContent: true, language: "lv", templateId: "*/completed/push/lv", subject: "Lieta P-\(index)",
                    body: "Lietā pieņemts lēmums.", request: request, createdAt: Date())
         }
-        return Row(channel: "push", records: records, ceilingSeconds: ceilingSeconds, seconds: seconds, connector: connector,
-                   arrived: gateway.pushes.count - before, confirmedSeconds: nil)
+        var row = Row(channel: "push", records: records, ceilingSeconds: ceiling.seconds, seconds: driven.seconds, connector: connector,
+                      arrived: gateway.pushes.count - before, confirmedSeconds: nil)
+        row.cpu = cpuPerNotice(records: records, ceiling: ceiling, driven: driven)
+        return row
+    }
+
+    /// Microseconds of CPU per notice in the ceiling (curl, this process) and the worker's phase (this process, the broker).
+    static func cpuPerNotice(records: Int, ceiling: (seconds: Double, curlCPU: Double, processCPU: Double),
+                             driven: (seconds: Double, settled: Double?, processCPU: Double, brokerCPU: Double?))
+        -> (curl: Double, ceilingProcess: Double, process: Double, broker: Double)? {
+        guard let broker = driven.brokerCPU else { return nil }
+        let micro = 1_000_000 / Double(records)
+        return (ceiling.curlCPU * micro, ceiling.processCPU * micro, driven.processCPU * micro, broker * micro)
     }
 
     /// A curl config `data` line carrying `json` (its quotes escaped).
     static func curlData(_ json: String) -> String { "data = \"\(json.replacingOccurrences(of: "\"", with: "\\\""))\"" }
 
-    /// curl sending `records` requests made by `request` (config lines), `inFlight` at a time; the seconds it took.
-    static func curl(records: Int, inFlight: Int, tag: String, _ request: (Int) -> [String]) throws -> Double {
+    /// curl sending `records` requests made by `request` (config lines), `inFlight` at a time; the seconds it
+    /// took, and the CPU seconds curl and this process (an in-process gateway) used meanwhile.
+    static func curl(records: Int, inFlight: Int, tag: String, _ request: (Int) -> [String]) throws
+        -> (seconds: Double, curlCPU: Double, processCPU: Double) {
         let config = NSTemporaryDirectory() + "/bench-curl-\(tag).cfg"
         var lines: [String] = []
         for index in 0 ..< records {
             lines += (index == 0 ? [] : ["next"]) + request(index) + ["output = \"/dev/null\"", "silent"]
         }
         try lines.joined(separator: "\n").write(toFile: config, atomically: true, encoding: .utf8)
+        let (children, own) = (CPUTime.children, CPUTime.own)
         let start = ContinuousClock.now
         try BenchCommand.runShell("curl -s --no-progress-meter --parallel --parallel-immediate --parallel-max \(inFlight) -K '\(config)'")
-        return (ContinuousClock.now - start).inSeconds
+        return ((ContinuousClock.now - start).inSeconds, CPUTime.children - children, CPUTime.own - own)
     }
 
     /// Loads the notices, runs the worker until every one is committed; the seconds that took and, when
     /// `settled` waits for more (delivery reports), the seconds until it held.
+    /// The CPU seconds this process and the broker (`broker`, its process id) used while the notices drained come with them.
     static func drive(_ connector: TimedConnector, records: Int, inFlight: Int, prepared: Int, tag: String, client: KafkaClientProperties, logger: Logger,
-                      reports: DeliveryReportInbox? = nil, notice: (Int, NotificationRequest) -> Notice,
-                      settled: @escaping (MetricsRegistry) -> Bool = { _ in true }) async throws -> (seconds: Double, settled: Double?) {
+                      broker: pid_t? = nil, reports: DeliveryReportInbox? = nil, notice: (Int, NotificationRequest) -> Notice,
+                      settled: @escaping (MetricsRegistry) -> Bool = { _ in true })
+        async throws -> (seconds: Double, settled: Double?, processCPU: Double, brokerCPU: Double?) {
         let topic = connector.channel.topic
         BenchCommand.status("loading \(records) notices into \(topic)")
         let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: client), logger: logger)
@@ -269,8 +314,14 @@ enum ChannelBench {
                                           hubVersion: VersionCommand.hubVersion, crashes: try HubConfiguration().crashJournal(), reports: reports)
         let shutdown = ShutdownSignal()
         let start = ContinuousClock.now
+        let cpuAtStart = Mutex<(own: Double, broker: Double?)>((0, nil))
         let (seconds, _, running) = try await BenchCommand.drain(worker, stage: "channel-\(connector.channel.rawValue)", records: records,
-                                                                 metrics: metrics, readiness: readiness, shutdown: shutdown)
+                                                                 metrics: metrics, readiness: readiness, shutdown: shutdown) {
+            cpuAtStart.withLock { $0 = (CPUTime.own, broker.flatMap(CPUTime.of)) }
+        }
+        let (ownAtEnd, brokerAtEnd) = (CPUTime.own, broker.flatMap(CPUTime.of))
+        let atStart = cpuAtStart.withLock { $0 }
+        let brokerCPU = brokerAtEnd.flatMap { end in atStart.broker.map { end - $0 } }
         var settledSeconds: Double?
         if !settled(metrics) {
             while !settled(metrics), ContinuousClock.now < start + .seconds(300) { try await Task.sleep(for: .milliseconds(20)) }
@@ -278,6 +329,6 @@ enum ChannelBench {
         }
         shutdown.trigger()
         try await running.value
-        return (seconds, settledSeconds)
+        return (seconds, settledSeconds, ownAtEnd - atStart.own, brokerCPU)
     }
 }

@@ -19,7 +19,7 @@ enum ChannelCommands {
            hub sandbox push [--port P] [--latency-ms N] [--fail-rate F] [--down-seconds N]
            hub sandbox dagr [--port P] [--seed N] [--latency-ms N] [--fail-rate F] [--down-seconds N]
     eaddress: the e-address delivery API of docs/connectors/eaddress.md, in memory, for tests and integrators:
-    POST /v1/messages, GET /v1/messages/status?messageId=…, GET /v1/messages[?recipient=…].
+    POST /v1/messages, GET /v1/messages/status?messageId=…, POST /v1/messages/status (ids in a batch), GET /v1/messages[?recipient=…].
     sms: a real Kannel gateway (bearerbox + smsbox, Debian's kannel) with fakesmsc as the operator; prints the
     channel.sms.gateways value to use and every message the operator receives.
     push: the push gateway API of docs/connectors/push.md, in memory: POST /v1/push, GET /v1/push/status?idempotencyKey=….

@@ -46,7 +46,7 @@ enum LookupBench {
         BenchCommand.status("ceiling: curl asking the register emulator straight \(records) times, \(connections) at a time")
         let ceilingSeconds = try ChannelBench.curl(records: records, inFlight: connections, tag: tag) { index in
             ["url = \"\(register.baseURL)/v1/persons?code=\(persons[index % persons.count])\""]
-        }
+        }.seconds
         let ceiling = Double(records) / ceilingSeconds
 
         let agency = "BENCH" + tag.prefix(4).uppercased()

@@ -40,6 +40,8 @@ struct CrashingOnce: ChannelConnector {
         return outcome
     }
     func status(of notificationId: UUID) async -> GatewayOutcome? { await inner.status(of: notificationId) }
+    var statusBatchLimit: Int { inner.statusBatchLimit }
+    func statuses(of notificationIds: [UUID]) async -> [UUID: GatewayOutcome] { await inner.statuses(of: notificationIds) }
 }
 
 let client = KafkaClientProperties(["bootstrap.servers": environment["DRILL_BOOTSTRAP"]!, "session.timeout.ms": "6000"])

@@ -102,4 +102,57 @@ struct EAddressAPITests {
         #expect(await connector.send(notice) == .accepted(reference: "R-7"))
         #expect(await connector.status(of: notice.notificationId) == .delivered(reference: "R-7", at: RFC3339Timestamp.parse("2026-11-24T10:00:05Z")!))
     }
+
+    @Test("a batch status query answers each message it knows, in the order asked, and leaves out the rest; the connector maps them by id")
+    func batchStatus() async throws {
+        var settings = EAddressMailbox.Settings()
+        settings.deliverAfter = .seconds(3)  // the first delivered by the time the second is asked about, the second not yet
+        let mailbox = EAddressMailbox(settings: settings)
+        try mailbox.start()
+        defer { mailbox.stop() }
+        let ids = (0 ..< 3).map { _ in UUID().lowercasedString }
+        _ = try await post(#"{"messageId":"\#(ids[0])","sender":"VSAA","recipient":"c:1","subject":"S","body":"B"}"#, to: mailbox)
+        try await Task.sleep(for: .milliseconds(3_200))
+        _ = try await post(#"{"messageId":"\#(ids[1])","sender":"VSAA","recipient":"c:2","subject":"S","body":"B"}"#, to: mailbox)
+        let unknown = ids[2]
+        let query = #"{"messageIds":["\#(ids[1])","\#(unknown)","\#(ids[0])"]}"#
+        let answer = try await http.perform(.init(method: "POST", url: mailbox.baseURL + "/v1/messages/status",
+                                                  headers: [("Content-Type", "application/json")], body: Array(query.utf8))).get()
+        #expect(answer.status == 200)
+        let messages = try #require((try JSONSerialization.jsonObject(with: Data(answer.body)) as? [String: Any])?["messages"] as? [[String: Any]])
+        #expect(messages.map { $0["messageId"] as? String } == [ids[1], ids[0]])
+        #expect(messages.map { $0["status"] as? String } == ["accepted", "delivered"])
+        #expect(Set(messages[1].keys) == ["acceptedAt", "deliveredAt", "messageId", "reference", "status"])
+        #expect(mailbox.statusQueries.total == 1)
+        #expect(mailbox.statusAsked == 3)
+
+        let connector = EAddressConnector(baseURL: URL(string: mailbox.baseURL)!, sender: "HUB")
+        let known = await connector.statuses(of: [ids[0], ids[1], unknown].map { UUID(uuidString: $0)! })
+        #expect(known.count == 2)
+        #expect(known[UUID(uuidString: ids[1])!] == .accepted(reference: "EA-00000002"))
+        guard case .delivered(let reference, _)? = known[UUID(uuidString: ids[0])!] else {
+            Issue.record("the first message is delivered: \(known)")
+            return
+        }
+        #expect(reference == "EA-00000001")
+        // More ids than one call takes: the connector splits them (100 a call).
+        let many = (0 ..< 250).map { _ in UUID() } + [UUID(uuidString: ids[0])!]
+        let before = mailbox.statusQueries.total
+        #expect(await connector.statuses(of: many).count == 1)
+        #expect(mailbox.statusQueries.total - before == 3)
+    }
+
+    @Test("a batch status query naming no ids, too many, or not a list of strings is a 400")
+    func batchStatusShapes() async throws {
+        let mailbox = EAddressMailbox()
+        try mailbox.start()
+        defer { mailbox.stop() }
+        let tooMany = "{\"messageIds\":[" + (0 ... EAddressMailbox.statusBatchLimit).map { "\"m-\($0)\"" }.joined(separator: ",") + "]}"
+        for body in [#"{"messageIds":[]}"#, tooMany, #"{"messageIds":[1,2]}"#, #"{"ids":["m-1"]}"#, #"{"messageIds":["m-1"]"#] {
+            let answer = try await http.perform(.init(method: "POST", url: mailbox.baseURL + "/v1/messages/status",
+                                                      headers: [("Content-Type", "application/json")], body: Array(body.utf8))).get()
+            #expect(answer.status == 400, "\(body.prefix(40))")
+            #expect(answer.text.contains("invalid_query"))
+        }
+    }
 }
