@@ -64,7 +64,7 @@ let package = Package(
         .testTarget(name: "ChannelWorkerTests", dependencies: ["GatewayHTTP", "BrokerTestSupport", "ChannelWorker", "ChannelDelivery", "EAddressConnector", "Sandboxes", "NotificationService", "Notifications", "DeadLetters", "HubRuntime", "Kafka", "Topics", "HubLogging", "LocalBroker"], path: "Tests/ChannelWorkerTests"),
         .testTarget(name: "EmailTests", dependencies: ["BrokerTestSupport", "EmailConnector", "Sandboxes", "ChannelDelivery", "ChannelWorker", "HubRuntime", "Kafka", "Topics", "HubLogging", "LocalBroker"], path: "Tests/EmailTests", exclude: ["smtp_relay.py"]),
         .testTarget(name: "SMSTests", dependencies: ["BrokerTestSupport", "SMSConnector", "Notifications", "Sandboxes", "HTTPServer", "ChannelDelivery", "ChannelWorker", "DeadLetters", "HubRuntime", "Kafka", "Topics", "HubLogging", "LocalBroker"], path: "Tests/SMSTests"),
-        .testTarget(name: "PushTests", dependencies: ["BrokerTestSupport", "PushConnector", "Sandboxes", "ChannelDelivery", "ChannelWorker", "DeadLetters", "HubRuntime", "Kafka", "Topics", "HubLogging", "LocalBroker"], path: "Tests/PushTests"),
+        .testTarget(name: "PushTests", dependencies: ["BrokerTestSupport", "GatewayHTTP", "PushConnector", "Sandboxes", "ChannelDelivery", "ChannelWorker", "DeadLetters", "HubRuntime", "Kafka", "Topics", "HubLogging", "LocalBroker"], path: "Tests/PushTests"),
         .testTarget(name: "LookupTests", dependencies: ["BrokerTestSupport", "Lookups", "LookupService", "LookupClient", "DAGRConnector", "GatewayHTTP", "Sandboxes", "DeadLetters", "HubRuntime", "Kafka", "Topics", "HubLogging", "LocalBroker"], path: "Tests/LookupTests"),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"], path: "Tests/HTTPServerTests"),
     ],

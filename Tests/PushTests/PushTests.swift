@@ -3,6 +3,7 @@ import ChannelDelivery
 import ChannelWorker
 import DeadLetters
 import Foundation
+import GatewayHTTP
 import HubLogging
 import HubRuntime
 import Kafka
@@ -32,6 +33,63 @@ struct PushOutcomeTests {
 extension GatewayOutcome {
     func isDelivered(reference expected: String) -> Bool {
         if case .delivered(let reference, _) = self { reference == expected } else { false }
+    }
+}
+
+/// The push gateway API of docs/connectors/push.md over real HTTP: what the emulator answers, and the
+/// connector's reading of it.
+@Suite("Push API: the emulator's answers and the connector's reading of them")
+struct PushAPITests {
+    let http = CurlHTTPClient(connections: 2, timeout: .seconds(5))
+
+    func post(_ json: String, key: String = "k-1", authorization: String? = nil, to gateway: PushGateway) async throws -> HTTPExchange {
+        var headers = [("Content-Type", "application/json"), ("Idempotency-Key", key)]
+        if let authorization { headers.append(("Authorization", authorization)) }
+        return try await http.perform(.init(method: "POST", url: gateway.baseURL + "/v1/push", headers: headers, body: Array(json.utf8))).get()
+    }
+
+    @Test("a push is recorded once per idempotency key with its Latvian text and data; a repeat gets the first answer; broken shapes are a 400")
+    func pushes() async throws {
+        let gateway = PushGateway()
+        try gateway.start()
+        defer { gateway.stop() }
+        let json = #"{"token":"device-1","title":"Lieta \"P-1\"","body":"Labdien!\nĀ Č \u0160 😀","data":{"caseId":"P-1","agency":"VSAA"}}"#
+        let first = try await post(json, to: gateway)
+        #expect(first.status == 201)
+        #expect(PushConnector.id(in: first.body) == "PN-00000001")
+        let repeated = try await post(json, to: gateway)
+        #expect(repeated.status == 200)
+        #expect(PushConnector.id(in: repeated.body) == "PN-00000001")
+        #expect(gateway.pushes.count == 1)
+        #expect(gateway.pushes.first?.body == "Labdien!\nĀ Č Š 😀")
+        #expect(gateway.pushes.first?.title == "Lieta \"P-1\"")
+        #expect(gateway.pushes.first?.data == ["caseId": "P-1", "agency": "VSAA"])
+        #expect(gateway.attempts["k-1"] == 2)
+        for broken in [#"{"token":"","title":"T","body":"B"}"#, #"{"token":"d","body":"B"}"#, #"{"token":"d","title":"T","body":"B","data":{"n":1}}"#,
+                       #"{"token":"d","title":"T","body":"B""#] {
+            #expect(try await post(broken, key: "k-2", to: gateway).status == 400, "\(broken)")
+        }
+        // A field the API does not name: the scanner gives up, the decoder takes it.
+        #expect(try await post(#"{"token":"d-3","title":"T","body":"B","priority":"high"}"#, key: "k-3", to: gateway).status == 201)
+        // The connector reads an answer with fields it does not know.
+        #expect(PushConnector.id(in: Array(#"{"id":"PN-7","status":"delivered","deliveredAt":"2026-11-24T10:00:00Z","queue":1}"#.utf8)) == "PN-7")
+        #expect(PushConnector.id(in: Array(#"{"status":"delivered"}"#.utf8)) == nil)
+    }
+
+    @Test("with an API key, a push without it or with another is a 401 and is not recorded; with it, delivered")
+    func apiKey() async throws {
+        var settings = PushGateway.Settings()
+        settings.apiKey = "secret"
+        let gateway = PushGateway(settings: settings)
+        try gateway.start()
+        defer { gateway.stop() }
+        let json = #"{"token":"device-1","title":"T","body":"B"}"#
+        #expect(try await post(json, to: gateway).status == 401)
+        #expect(try await post(json, authorization: "Bearer other", to: gateway).status == 401)
+        #expect(try await post("{", authorization: "Bearer other", to: gateway).status == 401)
+        #expect(gateway.pushes.isEmpty && gateway.attempts.isEmpty)
+        #expect(try await post(json, authorization: "Bearer secret", to: gateway).status == 201)
+        #expect(gateway.pushes.count == 1)
     }
 }
 
