@@ -155,9 +155,8 @@ public struct EAddressConnector: ChannelConnector {
         var known: [UUID: GatewayOutcome] = [:]
         for start in stride(from: 0, to: notificationIds.count, by: statusBatchLimit) {
             let ids = Array(notificationIds[start ..< min(notificationIds.count, start + statusBatchLimit)])
-            var request = CurlHTTPClient.Request(method: "POST", url: statusURL, headers: [("Content-Type", "application/json")],
-                                                 body: JSONWriter.encode(StatusQuery(ids: ids)))
-            if let token { request.headers.append(("Authorization", "Bearer \(token)")) }
+            let request = authorized(.init(method: "POST", url: statusURL, headers: [("Content-Type", "application/json")],
+                                           body: JSONWriter.encode(StatusQuery(ids: ids))))
             guard case .success(let answer) = await http.perform(request), answer.status == 200,
                   let messages = StatusAnswer.read(answer.body) else { continue }
             for message in messages {
@@ -176,10 +175,16 @@ public struct EAddressConnector: ChannelConnector {
         return outcome
     }
 
-    private func exchange(_ request: CurlHTTPClient.Request) async -> GatewayOutcome {
+    /// The request with the bearer token, when one is configured.
+    private func authorized(_ request: CurlHTTPClient.Request) -> CurlHTTPClient.Request {
+        guard let token else { return request }
         var request = request
-        if let token { request.headers.append(("Authorization", "Bearer \(token)")) }
-        switch await http.perform(request) {
+        request.headers.append(("Authorization", "Bearer \(token)"))
+        return request
+    }
+
+    private func exchange(_ request: CurlHTTPClient.Request) async -> GatewayOutcome {
+        switch await http.perform(authorized(request)) {
         case .failure(.timedOut):
             return .temporary(code: "timeout", message: "the mailbox did not answer within \(timeout)")
         case .failure(let error):

@@ -31,10 +31,10 @@ public protocol ChannelConnector: Sendable {
     var canConfirm: Bool { get }
     /// Whether the gateway reports outcomes later by calling the hub back (`DeliveryReport`, SMS delivery reports).
     var confirmsByCallback: Bool { get }
-    /// The most notices `statuses(of:)` asks about in one call: 1 where the gateway answers about one at a time.
+    /// The most notices `statuses(of:)` asks about in one gateway call: 1 where the gateway answers about one at a time.
     var statusBatchLimit: Int { get }
-    /// What the gateway knows of each of these notices (at most `statusBatchLimit`); those it never saw, or
-    /// could not say about (the call failed), are absent.
+    /// What the gateway knows of each of these notices (in calls of up to `statusBatchLimit`); those it never
+    /// saw, or could not say about (the call failed), are absent.
     func statuses(of notificationIds: [UUID]) async -> [UUID: GatewayOutcome]
 }
 

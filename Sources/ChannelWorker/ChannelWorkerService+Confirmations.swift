@@ -58,12 +58,11 @@ extension ChannelWorkerService {
     /// A group's confirmation: `delivered` for those the gateway says are, `temporary-failure` for the
     /// late among the rest; their receipts are written together.
     private func confirm(_ ids: [UUID], late: Set<UUID>, ledger: Ledger, receipts: KafkaProducer) async {
-        let asking = connector.canConfirm ? ids.filter { id in ledger.about.withLock { $0[id] != nil } } : []
-        let known = asking.isEmpty ? [:] : (asking.count == 1 ? await connector.status(of: asking[0]).map { [asking[0]: $0] } ?? [:]
-                                                              : await connector.statuses(of: asking))
+        // Still outstanding (a report or an earlier round may have settled some), with what each was about.
+        let outstanding = ledger.about.withLock { about in ids.compactMap { id in about[id].map { (id: id, about: $0) } } }
+        let known = connector.canConfirm && !outstanding.isEmpty ? await connector.statuses(of: outstanding.map(\.id)) : [:]
         var updates: [NotificationReceipt] = []
-        for id in ids {
-            guard let about = ledger.about.withLock({ $0[id] }) else { continue }
+        for (id, about) in outstanding {
             if case .delivered(let reference, let at)? = known[id] {
                 updates.append(Self.follow(about, .delivered, reason: nil, reference: reference, at: at))
             } else if late.contains(id) {
