@@ -6,8 +6,9 @@ import Topics
 
 /// Sends e-mail notices through an SMTP relay with libcurl: STARTTLS when
 /// the relay offers it (or required, `requireTLS`), AUTH when a user is
-/// given. SMTP cannot say later what became of a message, so a send cut off
-/// by a crash is not repeated (the worker reports `ambiguous_send`); the
+/// given. Each connection keeps its session with the relay between
+/// messages. SMTP cannot say later what became of a message, so a send cut
+/// off by a crash is not repeated (the worker reports `ambiguous_send`); the
 /// `Message-ID` carries the notification id.
 public struct SMTPConnector: ChannelConnector {
     public struct Settings: Sendable {
@@ -31,13 +32,15 @@ public struct SMTPConnector: ChannelConnector {
     public let channel = NotifyChannel.email
     public let canConfirm = false
     public let settings: Settings
-    private let threads: BlockingThreads<Void>
+    private let threads: BlockingThreads<CurlHandle>
 
     /// `connections`: messages handed to the relay at once (the worker's `channel.inflight`).
     public init(settings: Settings, connections: Int = 8) {
         _ = LibCurl.ready
         self.settings = settings
-        threads = BlockingThreads(count: connections, name: "smtp", make: {})
+        // Each thread keeps its handle, and with it its session with the relay (STARTTLS and AUTH once, not per message);
+        // a thread idle for 30 s ends and its handle says QUIT.
+        threads = BlockingThreads(count: connections, name: "smtp", make: CurlHandle.make, release: CurlHandle.release)
     }
 
     public func send(_ notice: Notice) async -> GatewayOutcome {
@@ -46,7 +49,10 @@ public struct SMTPConnector: ChannelConnector {
                                   notificationId: notice.notificationId, domain: settings.domain)
         let settings = self.settings
         // libcurl blocks: off the cooperative pool.
-        return await threads.run { _ in Self.transfer(message, settings: settings) }
+        return await threads.run { handle in
+            guard let curl = handle.pointer else { return .temporary(code: "curl_init", message: "libcurl could not start a transfer") }
+            return Self.transfer(message, settings: settings, curl: curl)
+        }
     }
 
     public func status(of notificationId: UUID) async -> GatewayOutcome? { nil }
@@ -58,9 +64,8 @@ public struct SMTPConnector: ChannelConnector {
         init(_ text: String) { bytes = Array(text.utf8) }
     }
 
-    private static func transfer(_ message: MailMessage, settings: Settings) -> GatewayOutcome {
-        guard let curl = curl_easy_init() else { return .temporary(code: "curl_init", message: "libcurl could not start a transfer") }
-        defer { curl_easy_cleanup(curl) }
+    private static func transfer(_ message: MailMessage, settings: Settings, curl: UnsafeMutableRawPointer) -> GatewayOutcome {
+        curl_easy_reset(curl)  // keeps the connection
         let upload = Upload(message.rendered)
         var recipients: UnsafeMutablePointer<curl_slist>? = nil
         recipients = curl_slist_append(recipients, "<\(message.to)>")

@@ -56,7 +56,7 @@ public final class CurlHTTPClient: Sendable {
         self.connections = max(1, connections)
         self.timeout = timeout
         threads = BlockingThreads(count: connections, name: "gateway-http", idleSeconds: idleSeconds,
-                                  make: { CurlHandle(curl_easy_init()) }, release: { $0.pointer.map(curl_easy_cleanup) })
+                                  make: CurlHandle.make, release: CurlHandle.release)
     }
 
     public func perform(_ request: Request) async -> Result<HTTPExchange, HTTPClientError> {
@@ -119,10 +119,14 @@ public final class CurlHTTPClient: Sendable {
     }
 }
 
-/// One thread's curl easy handle (nil when libcurl could not make one); used only on its thread.
-struct CurlHandle: @unchecked Sendable {
-    let pointer: UnsafeMutableRawPointer?
-    init(_ pointer: UnsafeMutableRawPointer?) { self.pointer = pointer }
+/// One thread's curl easy handle (nil when libcurl could not make one); used only on its thread, where it
+/// keeps its connection between transfers (`curl_easy_reset` keeps it too).
+public struct CurlHandle: @unchecked Sendable {
+    public let pointer: UnsafeMutableRawPointer?
+    public init(_ pointer: UnsafeMutableRawPointer?) { self.pointer = pointer }
+    /// A thread's handle for `BlockingThreads`, and its clean-up when the thread ends.
+    public static func make() -> CurlHandle { CurlHandle(curl_easy_init()) }
+    public static func release(_ handle: CurlHandle) { handle.pointer.map(curl_easy_cleanup) }
 }
 
 /// libcurl's process-wide set-up, done once before the first handle (every user of libcurl touches `ready` first).

@@ -19,9 +19,9 @@ final class SMTPServer: Sendable {
 
     /// `sizeLimit`: messages larger than this many bytes are refused (552). `secured`: STARTTLS
     /// and AUTH required (`Tests/EmailTests/smtp_relay.py`), with this certificate, key, user and password.
-    init(sizeLimit: Int? = nil, secured: (cert: String, key: String, user: String, password: String)? = nil) throws {
+    init(port: Int = 0, sizeLimit: Int? = nil, secured: (cert: String, key: String, user: String, password: String)? = nil) throws {
         let relay = packageRoot.appendingPathComponent("Tests/EmailTests/smtp_relay.py").path
-        sandbox = try SMTPSandbox(sizeLimit: sizeLimit, script: secured.map { secured in
+        sandbox = try SMTPSandbox(port: port, sizeLimit: sizeLimit, script: secured.map { secured in
             { port, maildir in [relay, String(port), maildir, secured.cert, secured.key, secured.user, secured.password] }
         }, log: NSTemporaryDirectory() + "/aiosmtpd-\(UUID().uuidString.prefix(8)).log")
     }
@@ -30,6 +30,11 @@ final class SMTPServer: Sendable {
     func start() async throws { try await sandbox.start() }
 
     func stop() { sandbox.stop() }
+
+    /// Successful logins so far (the secured relay writes one line per SMTP session).
+    var logins: Int {
+        ((try? String(contentsOfFile: sandbox.maildir + ".logins", encoding: .utf8)) ?? "").split(separator: "\n").count
+    }
 
     /// Every delivered message, as (headers unfolded and decoded, body decoded).
     var messages: [(headers: [String: String], body: String)] {
@@ -115,7 +120,7 @@ struct SMTPConnectorTests {
         if case .permanent(let code, _) = outcome { #expect(code.hasPrefix("smtp_5")) } else { Issue.record("expected a refusal, got \(outcome)") }
     }
 
-    @Test("STARTTLS and AUTH required by the relay: the right password delivers, a wrong one is refused")
+    @Test("STARTTLS and AUTH required by the relay: the right password delivers, one session for many messages, a wrong one is refused")
     func startTLSAndAuth() async throws {
         let directory = NSTemporaryDirectory() + "/smtp-tls-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -137,14 +142,38 @@ struct SMTPConnectorTests {
         settings.password = "s3cret"
         settings.timeoutSeconds = 10
         let sent = notice(1, tag: "TLS")
-        let outcome = await SMTPConnector(settings: settings).send(sent)
+        // One connection: its session (STARTTLS, AUTH) carries every message, as a relay under load wants.
+        let connector = SMTPConnector(settings: settings, connections: 1)
+        let outcome = await connector.send(sent)
         guard case .delivered = outcome else { Issue.record("expected delivery, got \(outcome)"); return }
         try await waitUntil(seconds: 10) { !server.messages.isEmpty }
         #expect(server.messages.first?.headers["subject"] == sent.subject)
+        for index in 2 ... 4 {
+            let next = await connector.send(notice(index, tag: "TLS"))
+            guard case .delivered = next else { Issue.record("expected delivery, got \(next)"); return }
+        }
+        try await waitUntil(seconds: 10) { server.messages.count == 4 }
+        #expect(server.logins == 1)
         settings.password = "wrong"
-        let refused = await SMTPConnector(settings: settings).send(notice(2, tag: "TLS"))
+        let refused = await SMTPConnector(settings: settings).send(notice(5, tag: "TLS"))
         if case .permanent(let code, _) = refused { #expect(code == "smtp_auth" || code.hasPrefix("smtp_5")) } else { Issue.record("expected a refusal, got \(refused)") }
-        #expect(server.messages.count == 1)
+        #expect(server.messages.count == 4)
+    }
+
+    @Test("a session the relay dropped (it restarted) is opened again for the next message")
+    func relayRestarted() async throws {
+        let first = try SMTPServer()
+        try await first.start()
+        let connector = SMTPConnector(settings: .init(url: "smtp://127.0.0.1:\(first.port)", from: "a@hub.gov.lv"), connections: 1)
+        let before = await connector.send(notice(1, tag: "R"))
+        first.stop()
+        guard case .delivered = before else { Issue.record("expected delivery, got \(before)"); return }
+        let second = try SMTPServer(port: first.port)
+        defer { second.stop() }
+        try await second.start()
+        let after = await connector.send(notice(2, tag: "R"))
+        guard case .delivered = after else { Issue.record("expected delivery after the restart, got \(after)"); return }
+        try await waitUntil(seconds: 10) { second.messages.count == 1 }
     }
 
     @Test("through the worker on the real broker: each notice once, receipts sending then delivered")

@@ -1,5 +1,6 @@
 """An SMTP relay for the e-mail tests: aiosmtpd (PyPI) with STARTTLS required
-and AUTH (LOGIN/PLAIN) required after it, writing what it accepts to a maildir.
+and AUTH (LOGIN/PLAIN) required after it, writing what it accepts to a maildir
+and a line per successful login to MAILDIR.logins (one per SMTP session).
 Usage: smtp_relay.py PORT MAILDIR CERT KEY USER PASSWORD"""
 import signal
 import ssl
@@ -14,6 +15,9 @@ port, maildir, cert, key, user, password = sys.argv[1:7]
 
 def authenticator(server, session, envelope, mechanism, auth_data):
     ok = isinstance(auth_data, LoginPassword) and auth_data.login == user.encode() and auth_data.password == password.encode()
+    if ok:
+        with open(maildir + ".logins", "a") as logins:
+            logins.write("login\n")
     # handled=False: aiosmtpd answers 535 itself on a refusal.
     return AuthResult(success=ok, handled=False)
 
