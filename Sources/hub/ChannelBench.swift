@@ -16,10 +16,12 @@ import Topics
 /// `hub bench channels`: N notices per channel through the channel worker to
 /// the local gateway (e-address: the mailbox emulator; SMS: Kannel with
 /// fakesmsc; e-mail: aiosmtpd writing a maildir; push: the push gateway
-/// emulator), beside the gateway's own ceiling measured in the same run:
-/// curl sending the same requests straight at it with as many requests in
-/// flight as the worker keeps (`channel.inflight`). Notices go to distinct
-/// recipients, as a day's traffic does.
+/// emulator), beside the gateway's own ceiling measured in the same run: the
+/// higher of curl sending the same requests straight at it and the connector
+/// itself sending the same notices straight at it (no Kafka, no worker),
+/// each with as many requests in flight as the worker keeps
+/// (`channel.inflight`). Notices go to distinct recipients, as a day's
+/// traffic does.
 enum ChannelBench {
     /// Times each gateway call of the connector it wraps.
     final class TimedConnector: ChannelConnector {
@@ -43,11 +45,13 @@ enum ChannelBench {
 
     struct Row {
         let channel: String
-        /// The gateway's ceiling the ratio is taken against: the higher of curl's and, where measured, the connector's straight.
+        /// The gateway's ceiling the ratio is taken against: the higher of curl's and the connector's straight.
         var ceiling: Double { max(curlCeiling, connectorCeiling ?? 0) }
         let curlCeiling: Double, ceilingSeconds: Double
-        /// The connector driven straight at the gateway (no Kafka, no worker), where curl cannot drive it as the connector does.
+        /// The connector driven straight at the gateway (no Kafka, no worker).
         var connectorCeiling: Double?, connectorCeilingSeconds: Double?
+        /// This process's CPU per notice while the connector ran straight (the gateway's share included where it is in-process).
+        var connectorCPU: Double?
         let throughput: Double, seconds: Double
         let p50: Double, p99: Double
         let arrived: Int
@@ -110,7 +114,8 @@ enum ChannelBench {
             }
             if let cpu = row.cpu {
                 print("  CPU per notice: ceiling \(format(cpu.curl + cpu.ceilingProcess, 0)) µs (curl \(format(cpu.curl, 0)), gateway \(format(cpu.ceilingProcess, 0))); "
-                      + "worker's phase \(format(cpu.process + cpu.broker, 0)) µs (worker and gateway \(format(cpu.process, 0)), broker \(format(cpu.broker, 0)))")
+                      + "worker's phase \(format(cpu.process + cpu.broker, 0)) µs (worker and gateway \(format(cpu.process, 0)), broker \(format(cpu.broker, 0)))"
+                      + (row.connectorCPU.map { "; connector straight \(format($0, 0)) µs (connector and gateway)" } ?? ""))
             }
         }
         print("latency: the worker's call to its connector, p50/p99 over every send, the wait for one of the \(inFlight) connections included; peak RSS \(format(peakMB, 1)) MB")
@@ -127,7 +132,8 @@ enum ChannelBench {
                         .merging(row.largestConfirmationRound.map { ["confirmation_round": ["notices": Int($0.notices), "seconds": BenchCommand.rounded($0.seconds, 3)]] } ?? [:]) { $1 }
                         .merging(row.cpu.map { cpu in
                             ["cpu_us_per_notice": ["ceiling_curl": BenchCommand.rounded(cpu.curl, 1), "ceiling_gateway": BenchCommand.rounded(cpu.ceilingProcess, 1),
-                                                   "worker_and_gateway": BenchCommand.rounded(cpu.process, 1), "broker": BenchCommand.rounded(cpu.broker, 1)]]
+                                                   "worker_and_gateway": BenchCommand.rounded(cpu.process, 1), "broker": BenchCommand.rounded(cpu.broker, 1),
+                                                   "connector_straight": BenchCommand.rounded(row.connectorCPU ?? 0, 1)]]
                         } ?? [:]) { $1 }
                 },
             ]
@@ -148,14 +154,19 @@ enum ChannelBench {
         }
         // As a real mailbox does, it accepts at once and counts a message delivered a second later; the worker confirms by asking.
         mailbox.update { $0.deliverAfter = .seconds(1) }
-        let connector = TimedConnector(EAddressConnector(baseURL: URL(string: mailbox.baseURL)!, sender: "HUB", connections: inFlight))
-        let largestRound = Mutex<(notices: Double, seconds: Double)>((0, 0))
-        let driven = try await drive(connector, records: records, inFlight: inFlight, prepared: prepared, tag: tag, client: client,
-                                     logger: logger, broker: broker) { index, request in
+        let message: (Int, NotificationRequest) -> Notice = { index, request in
             Notice(notificationId: UUID.random(), channel: .eaddress, recipientKey: request.clientKey, role: .client, to: [request.clientKey],
                    messageClass: .official, carriesContent: true, language: "lv", templateId: "*/completed/eaddress/lv", subject: "Lieta B-\(index)",
                    body: "Lietā pieņemts lēmums.", request: request, createdAt: Date())
-        } settled: { metrics in
+        }
+        BenchCommand.status("e-address ceiling: the connector posting \(records) messages straight at the mailbox, \(inFlight) at a time, no Kafka")
+        let direct = try await straight(EAddressConnector(baseURL: URL(string: mailbox.baseURL)!, sender: "HUB", connections: inFlight),
+                                        records: records, inFlight: inFlight, notice: message)
+        let before = mailbox.messages.count
+        let connector = TimedConnector(EAddressConnector(baseURL: URL(string: mailbox.baseURL)!, sender: "HUB", connections: inFlight))
+        let largestRound = Mutex<(notices: Double, seconds: Double)>((0, 0))
+        let driven = try await drive(connector, records: records, inFlight: inFlight, prepared: prepared, tag: tag, client: client,
+                                     logger: logger, broker: broker, notice: message) { metrics in
             let labels = ["channel": "eaddress"]
             if let notices = metrics.value("hub_channel_confirmation_round_notices", labels: labels),
                let seconds = metrics.value("hub_channel_confirmation_round_seconds", labels: labels) {
@@ -164,8 +175,10 @@ enum ChannelBench {
             return Int(metrics.value("hub_channel_confirmations_total", labels: labels.merging(["outcome": "delivered"]) { $1 }) ?? 0) >= records
         }
         var row = Row(channel: "e-address", records: records, ceilingSeconds: ceiling.seconds, seconds: driven.seconds, connector: connector,
-                      arrived: mailbox.messages.filter { $0.subject.hasPrefix("Lieta B-") }.count, confirmedSeconds: driven.settled)
+                      arrived: mailbox.messages.count - before, confirmedSeconds: driven.settled)
         row.cpu = cpuPerNotice(records: records, ceiling: ceiling, driven: driven)
+        (row.connectorCeiling, row.connectorCeilingSeconds, row.connectorCPU) = (Double(records) / direct.seconds, direct.seconds,
+                                                                              direct.processCPU * 1_000_000 / Double(records))
         row.largestConfirmationRound = largestRound.withLock { $0.notices > 0 ? $0 : nil }
         return row
     }
@@ -201,20 +214,32 @@ enum ChannelBench {
         let waiting = ContinuousClock.now
         while kannel.received.count < records, ContinuousClock.now < waiting + .seconds(120) { try await Task.sleep(for: .milliseconds(100)) }
         BenchCommand.status("Kannel handed the ceiling's \(kannel.received.count) messages to the SMSC after \(BenchCommand.format((ContinuousClock.now - waiting).inSeconds, 2)) s more")
+        let sms: (Int, NotificationRequest) -> Notice = { index, request in
+            Notice(notificationId: UUID.random(), channel: .sms, recipientKey: request.clientKey, role: .client, to: [String(format: "3712%07d", index)],
+                   messageClass: .informational, carriesContent: true, language: "lv", templateId: "*/accepted/sms/lv", subject: nil,
+                   body: "Kods \(index)", smsSegments: 1, smsEncoding: "gsm7", request: request, createdAt: Date())
+        }
+        // The connector itself, straight at Kannel without Kafka (its reports to the same URL that only says ok): a second
+        // ceiling, since curl's runs below the worker's and nothing found says why.
+        BenchCommand.status("SMS ceiling: the Kannel connector sending \(records) SMS straight at Kannel's sendsms, \(inFlight) at a time, no Kafka")
+        var straightSettings = settings
+        straightSettings.callbackURL = sink
+        let direct = try await straight(KannelConnector(settings: straightSettings, connections: inFlight), records: records, inFlight: inFlight, notice: sms)
+        let handing = ContinuousClock.now
+        while kannel.received.count < 2 * records, ContinuousClock.now < handing + .seconds(120) { try await Task.sleep(for: .milliseconds(100)) }
         try await Task.sleep(for: .seconds(2))
         let before = kannel.received.count
         let connector = TimedConnector(KannelConnector(settings: settings, connections: inFlight))
         let (seconds, settledSeconds, _, _) = try await drive(connector, records: records, inFlight: inFlight, prepared: prepared, tag: tag, client: client, logger: logger,
-                                                        reports: inbox) { index, request in
-            Notice(notificationId: UUID.random(), channel: .sms, recipientKey: request.clientKey, role: .client, to: [String(format: "3712%07d", index)],
-                   messageClass: .informational, carriesContent: true, language: "lv", templateId: "*/accepted/sms/lv", subject: nil,
-                   body: "Kods \(index)", smsSegments: 1, smsEncoding: "gsm7", request: request, createdAt: Date())
-        } settled: { metrics in
+                                                        reports: inbox, notice: sms) { metrics in
             Int(metrics.value("hub_channel_reports_total", labels: ["outcome": "delivered"]) ?? 0) >= records
         }
         try await Task.sleep(for: .milliseconds(500))
-        return Row(channel: "sms", records: records, ceilingSeconds: ceiling.seconds, seconds: seconds, connector: connector,
-                   arrived: kannel.received.count - before, confirmedSeconds: settledSeconds)
+        var row = Row(channel: "sms", records: records, ceilingSeconds: ceiling.seconds, seconds: seconds, connector: connector,
+                      arrived: kannel.received.count - before, confirmedSeconds: settledSeconds)
+        (row.connectorCeiling, row.connectorCeilingSeconds, row.connectorCPU) = (Double(records) / direct.seconds, direct.seconds,
+                                                                              direct.processCPU * 1_000_000 / Double(records))
+        return row
     }
 
     static func email(records: Int, inFlight: Int, prepared: Int, client: KafkaClientProperties, logger: Logger) async throws -> Row {
@@ -249,7 +274,8 @@ enum ChannelBench {
                                                  logger: logger, notice: mail)
         var row = Row(channel: "e-mail", records: records, ceilingSeconds: ceiling.seconds, seconds: seconds, connector: connector,
                       arrived: relay.received - before, confirmedSeconds: nil)
-        (row.connectorCeiling, row.connectorCeilingSeconds) = (Double(records) / direct, direct)
+        (row.connectorCeiling, row.connectorCeilingSeconds, row.connectorCPU) = (Double(records) / direct.seconds, direct.seconds,
+                                                                              direct.processCPU * 1_000_000 / Double(records))
         return row
     }
 
@@ -265,17 +291,22 @@ enum ChannelBench {
             return ["url = \"\(gateway.baseURL)/v1/push\"", "header = \"Content-Type: application/json\"", "header = \"Idempotency-Key: \(key)\"",
                     curlData(body)]
         }
-        let before = gateway.pushes.count
-        let connector = TimedConnector(PushConnector(baseURL: gateway.baseURL, connections: inFlight))
-        let driven = try await drive(connector, records: records, inFlight: inFlight, prepared: prepared, tag: tag, client: client, logger: logger,
-                                     broker: broker) { index, request in
+        let message: (Int, NotificationRequest) -> Notice = { index, request in
             Notice(notificationId: UUID.random(), channel: .push, recipientKey: request.clientKey, role: .client, to: ["device-\(index)"],
                    messageClass: .informational, carriesContent: true, language: "lv", templateId: "*/completed/push/lv", subject: "Lieta P-\(index)",
                    body: "Lietā pieņemts lēmums.", request: request, createdAt: Date())
         }
+        BenchCommand.status("push ceiling: the connector posting \(records) pushes straight at the push gateway, \(inFlight) at a time, no Kafka")
+        let direct = try await straight(PushConnector(baseURL: gateway.baseURL, connections: inFlight), records: records, inFlight: inFlight, notice: message)
+        let before = gateway.pushes.count
+        let connector = TimedConnector(PushConnector(baseURL: gateway.baseURL, connections: inFlight))
+        let driven = try await drive(connector, records: records, inFlight: inFlight, prepared: prepared, tag: tag, client: client, logger: logger,
+                                     broker: broker, notice: message)
         var row = Row(channel: "push", records: records, ceilingSeconds: ceiling.seconds, seconds: driven.seconds, connector: connector,
                       arrived: gateway.pushes.count - before, confirmedSeconds: nil)
         row.cpu = cpuPerNotice(records: records, ceiling: ceiling, driven: driven)
+        (row.connectorCeiling, row.connectorCeilingSeconds, row.connectorCPU) = (Double(records) / direct.seconds, direct.seconds,
+                                                                              direct.processCPU * 1_000_000 / Double(records))
         return row
     }
 
@@ -290,13 +321,14 @@ enum ChannelBench {
 
     /// The seconds `connector` takes to send `records` notices straight, `inFlight` at a time, without Kafka or a worker;
     /// throws unless the gateway took every one.
-    static func straight(_ connector: any ChannelConnector, records: Int, inFlight: Int, notice: (Int, NotificationRequest) -> Notice) async throws -> Double {
+    static func straight(_ connector: any ChannelConnector, records: Int, inFlight: Int, notice: (Int, NotificationRequest) -> Notice) async throws
+        -> (seconds: Double, processCPU: Double) {
         let notices = (0 ..< records).map { index in
             notice(index, NotificationRequest(requestId: UUID.random(), clientKey: "c:" + String(format: "%032d", index), representativeKey: nil,
                                               agency: "VSAA", caseId: "S-\(index)", serviceId: "VSAA-PENS", status: .completed, step: nil,
                                               messageClass: .official, occurredAt: Date(), link: nil))
         }
-        let start = ContinuousClock.now
+        let (start, cpu) = (ContinuousClock.now, CPUTime.own)
         let taken = await withTaskGroup(of: Int.self) { group in
             for lane in 0 ..< max(1, min(inFlight, records)) {
                 group.addTask {
@@ -312,9 +344,9 @@ enum ChannelBench {
             }
             return await group.reduce(0, +)
         }
-        let seconds = (ContinuousClock.now - start).inSeconds
+        let (seconds, used) = ((ContinuousClock.now - start).inSeconds, CPUTime.own - cpu)
         guard taken == records else { throw UsageError("the gateway took \(taken) of \(records) notices sent straight by the connector") }
-        return seconds
+        return (seconds, used)
     }
 
     /// A curl config `data` line carrying `json` (its quotes escaped).
