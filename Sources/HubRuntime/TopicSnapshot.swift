@@ -17,11 +17,37 @@ public enum TopicSnapshot {
         return latest
     }
 
-    /// Calls `visit` with every committed record of `topics`, from their
+    /// The latest value of one key (nil when it has none, or its latest is a tombstone), reading only the
+    /// partition the client's partitioner (`KafkaPartitioner`) puts the key in: one partition's records
+    /// instead of the topic's, and one value held instead of a table. A key not found there (written by a
+    /// producer that partitions otherwise, or before partitions were added) is looked for in the others.
+    public static func latest(key: String, topic: String, client: KafkaClientProperties, logger: Logger,
+                              timeout: Duration = .seconds(60)) async throws -> [UInt8]? {
+        var home: Int32?
+        if let partitioner = KafkaPartitioner(of: client), !key.isEmpty {
+            let admin = try KafkaAdmin(client: client, logger: logger)
+            let count = try await admin.partitions(of: [topic]).count
+            await admin.close()
+            if count > 0 { home = partitioner.partition(of: Array(key.utf8), partitionCount: Int32(count)) }
+        }
+        var found: (seen: Bool, value: [UInt8]?) = (false, nil)
+        let keep: (KafkaConsumerRecord) -> Void = { record in
+            if record.keyString == key { found = (true, record.value) }
+        }
+        if let home {
+            try await read(topics: [topic], client: client, logger: logger, timeout: timeout, only: { $0.partition == home }, visit: keep)
+            if found.seen { return found.value }
+        }
+        try await read(topics: [topic], client: client, logger: logger, timeout: timeout, only: { $0.partition != home }, visit: keep)
+        return found.value
+    }
+
+    /// Calls `visit` with every committed record of `topics` (of the partitions `only` admits), from their
     /// start to the end they had when reading began, in order per partition.
     public static func read(topics: [String], client: KafkaClientProperties, logger: Logger, timeout: Duration = .seconds(60),
+                            only: (KafkaTopicPartition) -> Bool = { _ in true },
                             visit: (KafkaConsumerRecord) throws -> Void) async throws {
-        guard let (consumer, ends) = try await fromStart(topics: topics, client: client, logger: logger, groupID: "hub-snapshot", tune: { configuration in
+        guard let (consumer, ends) = try await fromStart(topics: topics, client: client, logger: logger, groupID: "hub-snapshot", only: only, tune: { configuration in
             configuration.bufferCapacity = 50_000
             configuration.client["max.partition.fetch.bytes"] = "8388608"
         }) else { return }
@@ -87,6 +113,7 @@ extension TopicSnapshot {
     /// offset of each partition that holds records as reading begins (empty
     /// ones are read already). Nil when none of the topics exists.
     static func fromStart(topics: [String], client: KafkaClientProperties, logger: Logger, groupID: String,
+                          only: (KafkaTopicPartition) -> Bool = { _ in true },
                           tune: (inout KafkaConsumerConfiguration) -> Void = { _ in }) async throws
         -> (consumer: KafkaConsumer, ends: [KafkaTopicPartition: Int64])? {
         let admin = try KafkaAdmin(client: client, logger: logger)
@@ -98,6 +125,7 @@ extension TopicSnapshot {
             partitions = try await admin.partitions(of: topics)
         }
         await admin.close()
+        partitions = partitions.filter(only)
         guard !partitions.isEmpty else { return nil }
         var configuration = KafkaConsumerConfiguration(client: client, groupID: groupID)
         configuration.enableAutoCommit = false

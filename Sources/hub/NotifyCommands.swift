@@ -59,8 +59,8 @@ enum NotifyCommands {
             print("wrote \(count) profiles to \(HubTopics.clientsProfiles.name)")
         case "show":
             let key = try arguments.value("key") ?? ProfileInput.key(person: arguments.value("person"), company: arguments.value("company"), secret: secret)
-            let values = try await TopicSnapshot.latestByKey(topic: HubTopics.clientsProfiles.name, client: client, logger: context.logger)
-            guard let value = values[key], var profile = try? RecordJSON.decode(ClientProfile.self, from: Data(value)) else {
+            let value = try await TopicSnapshot.latest(key: key, topic: HubTopics.clientsProfiles.name, client: client, logger: context.logger)
+            guard let value, var profile = try? RecordJSON.decode(ClientProfile.self, from: Data(value)) else {
                 print("no profile for \(key)"); return
             }
             if !arguments.has("reveal") {

@@ -71,8 +71,8 @@ enum StatusCommands {
         guard !arguments.has("help"), arguments.positionals.count == 2, arguments.positionals[0] == "show" else { print(statusHelp); return }
         let context = try HubContext(arguments: arguments)
         let key = arguments.positionals[1]
-        let values = try await TopicSnapshot.latestByKey(topic: HubTopics.statusCurrent.name, client: try context.requireKafka(), logger: context.logger)
-        guard let value = values[key] else { throw UsageError("no case \(key) in \(HubTopics.statusCurrent.name)") }
+        let value = try await TopicSnapshot.latest(key: key, topic: HubTopics.statusCurrent.name, client: try context.requireKafka(), logger: context.logger)
+        guard let value else { throw UsageError("no case \(key) in \(HubTopics.statusCurrent.name)") }
         if arguments.has("json") { print(String(decoding: value, as: UTF8.self)); return }
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601

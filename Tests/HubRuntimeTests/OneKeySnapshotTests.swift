@@ -1,0 +1,55 @@
+import Foundation
+import HubLogging
+@testable import HubRuntime
+import Kafka
+import LocalBroker
+import Testing
+
+/// Reading one key's latest value from the partition its records go to (`hub status show`, `hub clients show`),
+/// on the real broker with records placed by librdkafka's own partitioner.
+@Suite("One key's latest value, read from its own partition")
+struct OneKeySnapshotTests {
+    @Test("each partitioner names the partition the producer used; the latest value, a tombstone, a missing key, a stray record")
+    func latestOfOneKey() async throws {
+        let client = KafkaClientProperties(bootstrapServers: RuntimeTestKafka.bootstrap)
+        let topic = "one-key-\(UUID().uuidString.prefix(8).lowercased())"
+        let admin = try KafkaAdmin(client: client, logger: RuntimeTestKafka.logger)
+        _ = try await admin.createTopics([KafkaTopicSpecification(name: topic, partitions: 6)])
+        await admin.close()
+        let keys = (0 ..< 60).map { "VID/case-\($0)" }
+        for partitioner in [KafkaPartitioner.consistentRandom, .murmur2Random] {
+            var configured = client
+            configured["partitioner"] = partitioner.rawValue
+            let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: configured), logger: RuntimeTestKafka.logger)
+            let reports = try await producer.sendAll(keys.map { KafkaProducerRecord(topic: topic, key: $0, value: "\(partitioner.rawValue) first") })
+            await producer.close()
+            for (key, report) in zip(keys, reports) {
+                #expect(partitioner.partition(of: Array(key.utf8), partitionCount: 6) == report.partition, "\(partitioner) \(key)")
+            }
+        }
+        // Default partitioner from here on: later values, a tombstone, and one record put in a partition not its own.
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: client), logger: RuntimeTestKafka.logger)
+        _ = try await producer.sendAll([
+            KafkaProducerRecord(topic: topic, key: "VID/case-7", value: "second"),
+            KafkaProducerRecord(topic: topic, key: "VID/case-7", value: "third"),
+            KafkaProducerRecord(topic: topic, key: Array("VID/case-8".utf8), value: nil),
+        ])
+        let home = KafkaPartitioner.consistentRandom.partition(of: Array("VID/stray".utf8), partitionCount: 6)
+        _ = try await producer.send(KafkaProducerRecord(topic: topic, partition: (home + 1) % 6, key: Array("VID/stray".utf8), value: Array("elsewhere".utf8)))
+        await producer.close()
+
+        func latest(_ key: String) async throws -> String? {
+            try await TopicSnapshot.latest(key: key, topic: topic, client: client, logger: RuntimeTestKafka.logger).map { String(decoding: $0, as: UTF8.self) }
+        }
+        #expect(try await latest("VID/case-7") == "third")
+        #expect(try await latest("VID/case-8") == nil, "its latest record is a tombstone")
+        // A key the two partitioners place apart: the murmur2 producer's later value is in a partition not its own.
+        let apart = try #require(keys.first { key in
+            key != "VID/case-7" && key != "VID/case-8"
+                && KafkaPartitioner.consistent.partition(of: Array(key.utf8), partitionCount: 6) != KafkaPartitioner.murmur2.partition(of: Array(key.utf8), partitionCount: 6)
+        })
+        #expect(try await latest(apart) == "consistent_random first", "its own partition's latest value is the answer")
+        #expect(try await latest("VID/nobody") == nil)
+        #expect(try await latest("VID/stray") == "elsewhere", "not in its own partition: looked for in the others")
+    }
+}
