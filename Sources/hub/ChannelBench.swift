@@ -47,11 +47,13 @@ enum ChannelBench {
         let channel: String
         /// The gateway's ceiling the ratio is taken against: the higher of curl's and the connector's straight.
         var ceiling: Double { max(curlCeiling, connectorCeiling ?? 0) }
+        let records: Int
         let curlCeiling: Double, ceilingSeconds: Double
-        /// The connector driven straight at the gateway (no Kafka, no worker).
-        var connectorCeiling: Double?, connectorCeilingSeconds: Double?
+        /// The connector driven straight at the gateway (no Kafka, no worker): its seconds, and this process's CPU seconds meanwhile.
+        var straight: (seconds: Double, processCPU: Double)?
+        var connectorCeiling: Double? { straight.map { Double(records) / $0.seconds } }
         /// This process's CPU per notice while the connector ran straight (the gateway's share included where it is in-process).
-        var connectorCPU: Double?
+        var connectorCPU: Double? { straight.map { $0.processCPU * 1_000_000 / Double(records) } }
         let throughput: Double, seconds: Double
         let p50: Double, p99: Double
         let arrived: Int
@@ -65,6 +67,7 @@ enum ChannelBench {
         init(channel: String, records: Int, ceilingSeconds: Double, seconds: Double, connector: TimedConnector, arrived: Int, confirmedSeconds: Double?) {
             let latencies = connector.latencies.withLock { $0 }.sorted()
             self.channel = channel
+            self.records = records
             (curlCeiling, self.ceilingSeconds) = (Double(records) / ceilingSeconds, ceilingSeconds)
             (throughput, self.seconds) = (Double(records) / seconds, seconds)
             (p50, p99) = (BenchCommand.percentile(latencies, 0.5), BenchCommand.percentile(latencies, 0.99))
@@ -101,7 +104,7 @@ enum ChannelBench {
         for row in rows {
             print(pad("\(row.channel): curl straight at the gateway (ceiling)", 46) + pad(format(row.curlCeiling, 0), 12)
                   + pad(format(row.ceilingSeconds, 2), 10) + pad("-", 10) + pad("-", 10) + "-")
-            if let direct = row.connectorCeiling, let seconds = row.connectorCeilingSeconds {
+            if let direct = row.connectorCeiling, let seconds = row.straight?.seconds {
                 print(pad("\(row.channel): connector straight, no Kafka (ceiling)", 46) + pad(format(direct, 0), 12)
                       + pad(format(seconds, 2), 10) + pad("-", 10) + pad("-", 10) + "-")
             }
@@ -177,8 +180,7 @@ enum ChannelBench {
         var row = Row(channel: "e-address", records: records, ceilingSeconds: ceiling.seconds, seconds: driven.seconds, connector: connector,
                       arrived: mailbox.messages.count - before, confirmedSeconds: driven.settled)
         row.cpu = cpuPerNotice(records: records, ceiling: ceiling, driven: driven)
-        (row.connectorCeiling, row.connectorCeilingSeconds, row.connectorCPU) = (Double(records) / direct.seconds, direct.seconds,
-                                                                              direct.processCPU * 1_000_000 / Double(records))
+        row.straight = direct
         row.largestConfirmationRound = largestRound.withLock { $0.notices > 0 ? $0 : nil }
         return row
     }
@@ -237,8 +239,7 @@ enum ChannelBench {
         try await Task.sleep(for: .milliseconds(500))
         var row = Row(channel: "sms", records: records, ceilingSeconds: ceiling.seconds, seconds: seconds, connector: connector,
                       arrived: kannel.received.count - before, confirmedSeconds: settledSeconds)
-        (row.connectorCeiling, row.connectorCeilingSeconds, row.connectorCPU) = (Double(records) / direct.seconds, direct.seconds,
-                                                                              direct.processCPU * 1_000_000 / Double(records))
+        row.straight = direct
         return row
     }
 
@@ -274,8 +275,7 @@ enum ChannelBench {
                                                  logger: logger, notice: mail)
         var row = Row(channel: "e-mail", records: records, ceilingSeconds: ceiling.seconds, seconds: seconds, connector: connector,
                       arrived: relay.received - before, confirmedSeconds: nil)
-        (row.connectorCeiling, row.connectorCeilingSeconds, row.connectorCPU) = (Double(records) / direct.seconds, direct.seconds,
-                                                                              direct.processCPU * 1_000_000 / Double(records))
+        row.straight = direct
         return row
     }
 
@@ -305,8 +305,7 @@ enum ChannelBench {
         var row = Row(channel: "push", records: records, ceilingSeconds: ceiling.seconds, seconds: driven.seconds, connector: connector,
                       arrived: gateway.pushes.count - before, confirmedSeconds: nil)
         row.cpu = cpuPerNotice(records: records, ceiling: ceiling, driven: driven)
-        (row.connectorCeiling, row.connectorCeilingSeconds, row.connectorCPU) = (Double(records) / direct.seconds, direct.seconds,
-                                                                              direct.processCPU * 1_000_000 / Double(records))
+        row.straight = direct
         return row
     }
 
@@ -324,9 +323,7 @@ enum ChannelBench {
     static func straight(_ connector: any ChannelConnector, records: Int, inFlight: Int, notice: (Int, NotificationRequest) -> Notice) async throws
         -> (seconds: Double, processCPU: Double) {
         let notices = (0 ..< records).map { index in
-            notice(index, NotificationRequest(requestId: UUID.random(), clientKey: "c:" + String(format: "%032d", index), representativeKey: nil,
-                                              agency: "VSAA", caseId: "S-\(index)", serviceId: "VSAA-PENS", status: .completed, step: nil,
-                                              messageClass: .official, occurredAt: Date(), link: nil))
+            notice(index, Self.request(index, caseId: "S-\(index)"))
         }
         let (start, cpu) = (ContinuousClock.now, CPUTime.own)
         let taken = await withTaskGroup(of: Int.self) { group in
@@ -347,6 +344,13 @@ enum ChannelBench {
         let (seconds, used) = ((ContinuousClock.now - start).inSeconds, CPUTime.own - cpu)
         guard taken == records else { throw UsageError("the gateway took \(taken) of \(records) notices sent straight by the connector") }
         return (seconds, used)
+    }
+
+    /// The request behind the bench's notice `index`: one client per index, as a day's traffic to distinct recipients.
+    static func request(_ index: Int, caseId: String) -> NotificationRequest {
+        NotificationRequest(requestId: UUID.random(), clientKey: "c:" + String(format: "%032d", index), representativeKey: nil,
+                            agency: "VSAA", caseId: caseId, serviceId: "VSAA-PENS", status: .completed, step: nil,
+                            messageClass: .official, occurredAt: Date(), link: nil)
     }
 
     /// A curl config `data` line carrying `json` (its quotes escaped).
@@ -380,10 +384,7 @@ enum ChannelBench {
         let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: client), logger: logger)
         for from in stride(from: 0, to: records, by: 5_000) {
             _ = try await producer.sendAll(try (from ..< min(records, from + 5_000)).map { index in
-                let request = NotificationRequest(requestId: UUID.random(), clientKey: "c:" + String(format: "%032d", index), representativeKey: nil,
-                                                  agency: "VSAA", caseId: "B-\(index)", serviceId: "VSAA-PENS", status: .completed, step: nil,
-                                                  messageClass: .official, occurredAt: Date(), link: nil)
-                let made = notice(index, request)
+                let made = notice(index, Self.request(index, caseId: "B-\(index)"))
                 return KafkaProducerRecord(topic: topic, key: Array(made.recipientKey.utf8), value: Array(try RecordJSON.encode(made)))
             })
         }
