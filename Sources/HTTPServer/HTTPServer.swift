@@ -80,7 +80,7 @@ public final class HTTPServer: Sendable {
 
         threads.enter()
         let acceptThread = Thread { [self] in
-            Thread.current.name = "http-accept"  // named from inside: on Linux a name set before start() never reaches the OS thread
+            SocketIO.nameThisThread("http-accept")
             acceptLoop(listenFD: listenFD, stopFD: stopPipe.read)
             threads.leave()
         }
@@ -182,7 +182,7 @@ public final class HTTPServer: Sendable {
             }
             threads.enter()
             let thread = Thread { [self] in
-                Thread.current.name = "http-connection"
+                SocketIO.nameThisThread("http-connection")
                 connection.run()
                 // Deregister before closing: forceClose() must never touch a descriptor number that is being reused.
                 _ = state.withLock { $0.connections.removeValue(forKey: key) }

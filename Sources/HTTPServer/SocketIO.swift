@@ -1,3 +1,4 @@
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -79,6 +80,17 @@ enum SocketIO {
     static func setNoDelay(_ fd: Int32) {
         var one: Int32 = 1
         _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+    }
+
+    /// Names the calling thread, for Foundation and in the OS (`/proc/thread-self/comm`, what `ps` and `perf`
+    /// show and what `Thread.current.name` reads back on Linux). Foundation's setter alone names the OS thread only
+    /// once the parent has recorded the thread it started; a thread that runs first keeps its parent's name.
+    static func nameThisThread(_ name: String) {
+        Thread.current.name = name
+        let fd = open("/proc/thread-self/comm", O_WRONLY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        _ = Array(name.utf8.prefix(15)).withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }  // the kernel keeps 15 bytes
+        close(fd)
     }
 
     /// Keeps sockets from leaking into child processes the hub may spawn.
