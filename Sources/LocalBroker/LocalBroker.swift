@@ -124,21 +124,37 @@ public final class LocalBroker: @unchecked Sendable {
 
     nonisolated(unsafe) private static var testBroker: LocalBroker?
 
-    /// A port the kernel says is free now.
+    /// A port free now for a server started a moment later: below the kernel's ephemeral range, where no
+    /// outgoing connection can take it in between (under load, with thousands of connections opening, a
+    /// port the kernel handed out from that range was taken before Kannel bound it). Falls back to one the
+    /// kernel picks when none below the range binds.
     public static func freePort() throws -> Int {
+        let ephemeralStart = (try? String(contentsOfFile: "/proc/sys/net/ipv4/ip_local_port_range", encoding: .utf8))
+            .flatMap { $0.split(whereSeparator: \.isWhitespace).first.flatMap { Int($0) } } ?? 32768
+        if ephemeralStart > 12_000 {
+            for _ in 0 ..< 64 {
+                let port = Int.random(in: 10_000 ..< ephemeralStart)
+                if boundPort(port) == port { return port }
+            }
+        }
+        guard let port = boundPort(0) else { throw LocalBrokerError.noPort }
+        return port
+    }
+
+    /// Binds a socket to 127.0.0.1:`port` (0: the kernel picks), reads the port back and closes it; nil when it does not bind.
+    private static func boundPort(_ port: Int) -> Int? {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw LocalBrokerError.noPort }
+        guard fd >= 0 else { return nil }
         defer { close(fd) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
+        address.sin_port = UInt16(port).bigEndian
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let bound = withUnsafeMutablePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
         }
-        guard bound else { throw LocalBrokerError.noPort }
-        return Int(UInt16(bigEndian: address.sin_port))
+        return bound ? Int(UInt16(bigEndian: address.sin_port)) : nil
     }
 
     /// Nothing listens on `port` on the loopback address.
