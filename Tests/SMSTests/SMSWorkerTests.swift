@@ -107,8 +107,13 @@ struct SMSWorkerTests {
         func count(_ kannel: KannelSandbox) -> Int { mine(kannel, all).count }
         let calmFirst = count(first), calmSecond = count(second)
         #expect(calmFirst + calmSecond == 40)
-        // 3:1 (exactly 30:10 alone; other suites' notices through this worker can shift the rhythm a little).
-        #expect(calmFirst >= 26 && calmSecond >= 6, "shared 3:1 (\(calmFirst):\(calmSecond))")
+        // 3:1 over every call the pool made: other suites' notices to notify.sms go through this worker too and
+        // take their turns in the rhythm, so this test's own 40 alone may split anywhere around 30:10.
+        // One foreign notice may be in flight, and the rhythm is exact only every 4 calls.
+        let split = pooled.callsByGateway
+        let calmCalls = (first: split["gw1", default: 0], second: split["gw2", default: 0])
+        #expect(calmCalls.first + calmCalls.second >= 40)
+        #expect(abs(calmCalls.first - 3 * calmCalls.second) <= 5, "shared 3:1 (\(calmCalls.first):\(calmCalls.second))")
 
         // gw1 down: everything goes through gw2.
         first.stopSMSBox()
@@ -121,11 +126,17 @@ struct SMSWorkerTests {
         // gw1 back: after its cool-down it takes traffic again.
         try await first.startSMSBox()
         try await Task.sleep(for: .seconds(2.5))
+        let before = pooled.callsByGateway
         try await kit.publish(after)
         _ = try await kit.receipts(about: tag + "-c") { Self.delivered($0).count >= 40 }
         shutdown.trigger()
         try await running.value
-        #expect(count(first) > calmFirst + 20, "gw1 has its share back (\(count(first) - calmFirst) of 40)")
+        let end = pooled.callsByGateway
+        let back = (first: end["gw1", default: 0] - before["gw1", default: 0], second: end["gw2", default: 0] - before["gw2", default: 0])
+        #expect(back.first + back.second >= 40)
+        // Exact 3:1 at both ends of the phase would give 0; each end may sit mid-rhythm, with a call picked and not yet counted.
+        #expect(abs(back.first - 3 * back.second) <= 8, "gw1 has its share back (\(back.first):\(back.second))")
+        #expect(count(first) > calmFirst, "some of this test's own notices went through gw1 again")
         let arrived = mine(first, all) + mine(second, all)
         for notice in all {
             #expect(arrived.filter { $0.to == notice.to[0] && $0.text == notice.body }.count == 1)
