@@ -6,7 +6,24 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 TANSU="$ROOT/.tools/bin/tansu"
 [ -x "$TANSU" ] || { echo "no broker at $TANSU: run Deploy/local/bootstrap.sh" >&2; exit 1; }
-port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+# A port below the kernel's ephemeral range (as LocalBroker.freePort picks), which no outgoing connection
+# can take before the broker binds it; one the kernel picks when none there binds.
+port="$(python3 - <<'PY'
+import random, socket
+start = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+candidates = [random.randrange(10000, start) for _ in range(64)] if start > 12000 else []
+for port in candidates + [0]:
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", port))
+        print(s.getsockname()[1])
+        break
+    except OSError:
+        pass
+    finally:
+        s.close()
+PY
+)"
 url="tcp://127.0.0.1:$port"
 mkdir -p "$ROOT/.tools/run"
 RUST_LOG="${HUB_BROKER_LOG:-error}" "$TANSU" broker --listener-url "$url" --advertised-listener-url "$url" \
