@@ -33,7 +33,7 @@ extension ChannelWorkerService {
             for notice in due {
                 do {
                     _ = try await producer.sendAll([
-                        KafkaProducerRecord(topic: channel.topic, key: Array(notice.recipientKey.utf8), value: Array(try RecordJSON.encode(notice))),
+                        KafkaProducerRecord(topic: channel.topic, key: Array(notice.recipientKey.utf8), value: try RecordJSON.bytes(notice)),
                         KafkaProducerRecord(topic: HubTopics.notifyScheduled.name, key: Array(notice.notificationId.lowercasedString.utf8), value: nil),
                     ])
                 } catch {
@@ -46,6 +46,6 @@ extension ChannelWorkerService {
 
     static func scheduledRecord(_ notice: Notice) -> KafkaProducerRecord {
         KafkaProducerRecord(topic: HubTopics.notifyScheduled.name, key: Array(notice.notificationId.lowercasedString.utf8),
-                            value: Array((try? RecordJSON.encode(notice)) ?? Data()))
+                            value: (try? RecordJSON.bytes(notice)) ?? [])
     }
 }

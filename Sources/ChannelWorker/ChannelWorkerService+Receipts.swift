@@ -31,7 +31,7 @@ extension ChannelWorkerService {
     }
 
     static func receiptRecord(_ receipt: NotificationReceipt) -> KafkaProducerRecord {
-        KafkaProducerRecord(topic: HubTopics.notifyReceipts.name, key: Array(receipt.recipientKey.utf8), value: Array((try? RecordJSON.encode(receipt)) ?? Data()),
+        KafkaProducerRecord(topic: HubTopics.notifyReceipts.name, key: Array(receipt.recipientKey.utf8), value: (try? RecordJSON.bytes(receipt)) ?? [],
                             headers: [KafkaHeader(key: EnvelopeHeaderName.schemaId, string: "notification-receipt"),
                                       KafkaHeader(key: EnvelopeHeaderName.schemaVersion, string: "1"),
                                       KafkaHeader(key: EnvelopeHeaderName.eventId, string: UUID.random().lowercasedString),

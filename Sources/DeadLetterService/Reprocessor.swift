@@ -147,11 +147,11 @@ public final class Reprocessor {
 
     private func stateRecord(_ state: DeadLetterState) throws -> KafkaProducerRecord {
         KafkaProducerRecord(topic: HubTopics.hubDeadLetterState.name, partition: nil, key: Array(state.id.utf8),
-                            value: Array(try RecordJSON.encode(state)), headers: [], timestampMilliseconds: nil)
+                            value: try RecordJSON.bytes(state), headers: [], timestampMilliseconds: nil)
     }
 
     private func audit(_ producer: KafkaProducer, _ record: AuditRecord) async throws {
-        let value = Array(try RecordJSON.encode(record))
+        let value = try RecordJSON.bytes(record)
         try await inTransaction(producer) {
             _ = try await producer.send(KafkaProducerRecord(topic: HubTopics.hubAudit.name, partition: nil, key: Array("dead-letters".utf8),
                                                             value: value, headers: [], timestampMilliseconds: nil))

@@ -50,7 +50,7 @@ public final class LookupClient: Sendable {
                                     parameters: parameters, deadline: deadline)
         let id = request.correlationId
         let record = KafkaProducerRecord(topic: HubTopics.dagrLookupRequests.name, key: Array(id.lowercasedString.utf8),
-                                         value: Array(try RecordJSON.encode(request)))
+                                         value: try RecordJSON.bytes(request))
         let timer = Task { [self] in
             try? await Task.sleep(for: timeout)
             answer(LookupReply(correlationId: id, outcome: .timeout, reason: "no_reply_by_deadline"))

@@ -106,11 +106,11 @@ public final class ChangeFeedService: HubService {
             switch translator.translate(change, publishedAt: now) {
             case .success(let published):
                 records.append(KafkaProducerRecord(topic: HubTopics.dagrChanges.name, key: Array(published.objectKey.utf8),
-                                                   value: Array(try RecordJSON.encode(published))))
+                                                   value: try RecordJSON.bytes(published)))
                 metrics.increment("hub_dagr_changes_total", labels: ["kind": published.kind], help: "Register changes published, by kind.")
             case .failure(let rejection):
                 let entry = KafkaConsumerRecord(topic: HubTopics.dagrChanges.name, partition: -1, offset: Int64(change.changeId ?? -1), key: nil,
-                                                value: Array(try RecordJSON.encode(translator.redacted(change))), headers: [],
+                                                value: try RecordJSON.bytes(translator.redacted(change)), headers: [],
                                                 timestampMilliseconds: Int64(now.timeIntervalSince1970 * 1000))
                 records.append(routing.route(entry, failure: RecordFailure(.permanent, code: rejection.code, message: rejection.message, stage: "translate"), now: now))
                 metrics.increment("hub_dagr_changes_rejected_total", labels: ["reason": rejection.code], help: "Register changes dead-lettered, by reason.")
@@ -118,7 +118,7 @@ public final class ChangeFeedService: HubService {
             }
         }
         records.append(KafkaProducerRecord(topic: HubTopics.dagrChangesCursor.name, key: Array(settings.register.utf8),
-                                           value: Array(try RecordJSON.encode(ChangeFeedCursor(changeId: next, at: now)))))
+                                           value: try RecordJSON.bytes(ChangeFeedCursor(changeId: next, at: now))))
         try producer.beginTransaction()
         do {
             _ = try await producer.sendAll(records)

@@ -83,9 +83,9 @@ public final class LookupService: HubService {
             metrics.set("hub_lookup_last_latency_ms", resolution.audit.latencyMilliseconds, labels: ["query": request.queryType.rawValue],
                         help: "The latest lookup's time in the service.")
             let key = Array(request.correlationId.lowercasedString.utf8)
-            var outputs = [KafkaProducerRecord(topic: HubTopics.dagrLookupAudit.name, key: key, value: Array(try RecordJSON.encode(resolution.audit)))]
+            var outputs = [KafkaProducerRecord(topic: HubTopics.dagrLookupAudit.name, key: key, value: try RecordJSON.bytes(resolution.audit))]
             if let reply = resolution.reply {
-                let record = KafkaProducerRecord(topic: request.replyTopic, key: key, value: Array(try RecordJSON.encode(reply)))
+                let record = KafkaProducerRecord(topic: request.replyTopic, key: key, value: try RecordJSON.bytes(reply))
                 do {
                     try await replies.enqueue(record) { result in
                         guard case .failure(let error) = result else { return }

@@ -113,7 +113,7 @@ final class FanOutProcessor: Sendable {
         }
         guard let cleaned else { return [] }
         metrics.increment("hub_notify_contacts_removed_total", labels: ["channel": "push"], help: "Push tokens removed from profiles after the gateway said they are gone.")
-        return [KafkaProducerRecord(topic: HubTopics.clientsProfiles.name, key: Array(cleaned.clientKey.utf8), value: Array(try RecordJSON.encode(cleaned)))]
+        return [KafkaProducerRecord(topic: HubTopics.clientsProfiles.name, key: Array(cleaned.clientKey.utf8), value: try RecordJSON.bytes(cleaned))]
     }
 
     private func routed(_ body: (NoticeRouter, [String: ClientProfile]) throws(NoticeRouter.Failure) -> NoticeRouter.FanOut) throws -> NoticeRouter.FanOut {
@@ -160,7 +160,7 @@ final class FanOutProcessor: Sendable {
     }
 
     static func record<Value: Encodable>(topic: String, key: String, value: Value, id: UUID, schema: String) throws -> KafkaProducerRecord {
-        KafkaProducerRecord(topic: topic, key: Array(key.utf8), value: Array(try RecordJSON.encode(value)),
+        KafkaProducerRecord(topic: topic, key: Array(key.utf8), value: try RecordJSON.bytes(value),
                             headers: [KafkaHeader(key: EnvelopeHeaderName.schemaId, string: schema),
                                       KafkaHeader(key: EnvelopeHeaderName.schemaVersion, string: "1"),
                                       KafkaHeader(key: EnvelopeHeaderName.eventId, string: id.lowercasedString),

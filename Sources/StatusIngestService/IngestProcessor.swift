@@ -103,7 +103,7 @@ final class IngestProcessor: @unchecked Sendable {
 
     private func history(_ event: StatusEvent, envelope: RecordEnvelope) throws -> KafkaProducerRecord {
         KafkaProducerRecord(topic: HubTopics.statusHistory.name, key: Array(event.kafkaKey.utf8),
-                            value: Array(try TopicValueCodec.encode(event)),
+                            value: try TopicValueCodec.bytes(event),
                             headers: envelope.headers().map { KafkaHeader(key: $0.key, string: $0.value) })
     }
 
@@ -113,7 +113,7 @@ final class IngestProcessor: @unchecked Sendable {
         headers.schema = SchemaReference(id: "case-state", version: 1)
         headers.eventId = UUID.random()
         return KafkaProducerRecord(topic: HubTopics.statusCurrent.name, key: Array(state.kafkaKey.utf8),
-                                   value: Array(try RecordJSON.encode(state)),
+                                   value: try RecordJSON.bytes(state),
                                    headers: headers.headers().map { KafkaHeader(key: $0.key, string: $0.value) })
     }
 
@@ -129,7 +129,7 @@ final class IngestProcessor: @unchecked Sendable {
         headers.schema = SchemaReference(id: "notification-request", version: 1)
         headers.eventId = event.eventId
         return KafkaProducerRecord(topic: HubTopics.notifyRequests.name, key: Array(request.clientKey.utf8),
-                                   value: Array(try RecordJSON.encode(request)),
+                                   value: try RecordJSON.bytes(request),
                                    headers: headers.headers().map { KafkaHeader(key: $0.key, string: $0.value) })
     }
 }

@@ -385,7 +385,7 @@ enum ChannelBench {
         for from in stride(from: 0, to: records, by: 5_000) {
             _ = try await producer.sendAll(try (from ..< min(records, from + 5_000)).map { index in
                 let made = notice(index, Self.request(index, caseId: "B-\(index)"))
-                return KafkaProducerRecord(topic: topic, key: Array(made.recipientKey.utf8), value: Array(try RecordJSON.encode(made)))
+                return KafkaProducerRecord(topic: topic, key: Array(made.recipientKey.utf8), value: try RecordJSON.bytes(made))
             })
         }
         await producer.close()

@@ -50,7 +50,7 @@ enum FanOutBench {
                 let request = NotificationRequest(requestId: UUID.random(), clientKey: clients[index % clients.count], representativeKey: nil,
                                                   agency: "BENCH", caseId: "\(prefix)\(index)", serviceId: services[index % services.count],
                                                   status: status, step: nil, messageClass: messageClass, occurredAt: Date(), link: nil)
-                return KafkaProducerRecord(topic: HubTopics.notifyRequests.name, key: Array(request.clientKey.utf8), value: Array(try RecordJSON.encode(request)))
+                return KafkaProducerRecord(topic: HubTopics.notifyRequests.name, key: Array(request.clientKey.utf8), value: try RecordJSON.bytes(request))
             }
         }
         let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: client), logger: logger)

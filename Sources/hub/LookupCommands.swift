@@ -180,7 +180,7 @@ enum LookupCommands {
     static func publish(_ policies: [LookupPolicy], client: KafkaClientProperties, logger: Logger) async throws {
         let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: client), logger: logger)
         _ = try await producer.sendAll(try policies.map {
-            KafkaProducerRecord(topic: HubTopics.dagrPolicy.name, key: Array($0.agency.utf8), value: Array(try RecordJSON.encode($0)))
+            KafkaProducerRecord(topic: HubTopics.dagrPolicy.name, key: Array($0.agency.utf8), value: try RecordJSON.bytes($0))
         })
         await producer.close()
     }

@@ -53,6 +53,18 @@ import Testing
         }
     }
 
+    @Test func recordBytesAreEncodesBytes() throws {
+        for state in Self.states() {
+            #expect(try RecordJSON.bytes(state) == Array(try RecordJSON.encode(state)))
+            #expect(try TopicValueCodec.bytes(StatusEvent.example) == Array(try TopicValueCodec.encode(StatusEvent.example)))
+        }
+        // A value without a writer goes through JSONEncoder either way.
+        let catalogue = ServiceDefinition(serviceId: "VID-1", ownerAgency: "VID", names: LocalizedText(lv: "Deklarācija", en: "Declaration"),
+                                          expectedDays: 5, legalMaximumDays: 30)
+        #expect(catalogue as Any as? any JSONWritable == nil)
+        #expect(try RecordJSON.bytes(catalogue) == Array(try RecordJSON.encode(catalogue)))
+    }
+
     @Test func statusEventsMatchJSONEncoder() throws {
         var sparse = StatusEvent.example
         sparse.step = nil

@@ -58,6 +58,27 @@ struct RFC3339TimestampTests {
         #expect(RFC3339Timestamp.format(Self.tenUTC.addingTimeInterval(0.25)) == "2025-01-01T10:00:00.25Z")
         #expect(RFC3339Timestamp.format(Date(timeIntervalSince1970: -0.5)) == "1969-12-31T23:59:59.5Z")
         #expect(RFC3339Timestamp.format(Date(timeIntervalSince1970: 951_782_400)) == "2000-02-29T00:00:00Z")
+        #expect(RFC3339Timestamp.format(Date(timeIntervalSince1970: 253_402_300_800.5)) == "10000-01-01T00:00:00.5Z")
+        #expect(RFC3339Timestamp.format(Date(timeIntervalSince1970: -62_135_596_800)) == "0001-01-01T00:00:00Z")
+    }
+
+    @Test("Formatting agrees with Foundation's calendar over random instants, to the microsecond")
+    func formattingAgreesWithCalendar() throws {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = try #require(TimeZone(identifier: "UTC"))
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0 ..< 2_000 {
+            let micros = Int64.random(in: -2_208_988_800_000_000 ... 7_258_118_400_000_000, using: &generator)  // 1900 to 2200
+            let date = Date(timeIntervalSince1970: Double(micros) / 1_000_000)
+            let text = RFC3339Timestamp.format(date)
+            let wholeSeconds = Date(timeIntervalSince1970: Double(micros.quotientAndRemainder(dividingBy: 1_000_000).quotient
+                                                                  - (micros % 1_000_000 < 0 ? 1 : 0)))
+            let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: wholeSeconds)
+            let expected = String(format: "%04d-%02d-%02dT%02d:%02d:%02d", parts.year!, parts.month!, parts.day!, parts.hour!, parts.minute!, parts.second!)
+            #expect(text.hasPrefix(expected), "\(text) for \(expected)")
+            let again = try #require(RFC3339Timestamp.parse(text))
+            #expect(abs(again.timeIntervalSince(date)) < 1e-6, "\(text)")
+        }
     }
 
     @Test("Format then parse returns the same instant", arguments: [

@@ -13,8 +13,10 @@ public protocol JSONWritable {
 /// are left out, as synthesized `Codable` leaves them out.
 public struct JSONWriter {
     public private(set) var bytes: [UInt8] = []
-    /// Per open object or array: whether it has a member yet.
-    private var hasMember: [Bool] = []
+    /// Per open object, innermost in the lowest bit: whether it has a member yet (a bit stack, no array to
+    /// allocate and check; the hub's records nest far below 64 objects).
+    private var hasMember: UInt64 = 0
+    private var depth = 0
 
     public init(capacity: Int = 512) {
         bytes.reserveCapacity(capacity)
@@ -29,10 +31,13 @@ public struct JSONWriter {
     // MARK: Structure
 
     public mutating func object(_ body: (inout JSONWriter) -> Void) {
+        precondition(depth < 64, "JSONWriter nests at most 64 objects")
         bytes.append(UInt8(ascii: "{"))
-        hasMember.append(false)
+        hasMember <<= 1
+        depth += 1
         body(&self)
-        hasMember.removeLast()
+        hasMember >>= 1
+        depth -= 1
         bytes.append(UInt8(ascii: "}"))
     }
 
@@ -49,17 +54,23 @@ public struct JSONWriter {
 
     /// Starts a member of the innermost object.
     public mutating func key(_ name: StaticString) {
-        if hasMember[hasMember.count - 1] { bytes.append(UInt8(ascii: ",")) }
-        hasMember[hasMember.count - 1] = true
+        separate()
         bytes.append(UInt8(ascii: "\""))
         name.withUTF8Buffer { bytes.append(contentsOf: $0) }
-        bytes.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(UInt8(ascii: ":"))
+    }
+
+    /// The comma before every member of an object but its first.
+    private mutating func separate() {
+        precondition(depth > 0, "a key outside an object")
+        if hasMember & 1 != 0 { bytes.append(UInt8(ascii: ",")) }
+        hasMember |= 1
     }
 
     /// Starts a member whose name is only known at run time (a map's keys), escaped like any string.
     public mutating func key(dynamic name: String) {
-        if hasMember[hasMember.count - 1] { bytes.append(UInt8(ascii: ",")) }
-        hasMember[hasMember.count - 1] = true
+        separate()
         string(name)
         bytes.append(UInt8(ascii: ":"))
     }

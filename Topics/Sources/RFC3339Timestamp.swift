@@ -58,34 +58,36 @@ public enum RFC3339Timestamp {
         let (seconds, fraction) = floorDivision(micros, 1_000_000)
         let (days, secondOfDay) = floorDivision(seconds, 86_400)
         let (year, month, day) = civilDate(daysSinceEpoch: days)
-        if year < 0 || year > 9999 {
-            bytes.append(contentsOf: String(year).utf8)
-        } else {
-            appendDigits(year, 4, &bytes)
-        }
-        bytes.append(UInt8(ascii: "-")); appendDigits(month, 2, &bytes)
-        bytes.append(UInt8(ascii: "-")); appendDigits(day, 2, &bytes)
-        bytes.append(UInt8(ascii: "T")); appendDigits(secondOfDay / 3600, 2, &bytes)
-        bytes.append(UInt8(ascii: ":")); appendDigits(secondOfDay / 60 % 60, 2, &bytes)
-        bytes.append(UInt8(ascii: ":")); appendDigits(secondOfDay % 60, 2, &bytes)
-        if fraction != 0 {
-            var value = fraction, width = 6
-            while value % 10 == 0 { value /= 10; width -= 1 }
-            bytes.append(UInt8(ascii: "."))
-            appendDigits(value, width, &bytes)
-        }
-        bytes.append(UInt8(ascii: "Z"))
-    }
-
-    /// Appends `value` (non-negative, below 10^width) as exactly `width` digits.
-    private static func appendDigits(_ value: Int64, _ width: Int, _ bytes: inout [UInt8]) {
-        var divisor: Int64 = 1
-        for _ in 1..<width { divisor *= 10 }
-        var rest = value
-        while divisor > 0 {
-            bytes.append(UInt8(ascii: "0") + UInt8(rest / divisor))
-            rest %= divisor
-            divisor /= 10
+        // Filled on the stack and appended at once: one capacity check instead of one per character.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 27) { text in
+            var at = 0
+            func digits(_ value: Int64, _ width: Int) {
+                var rest = value
+                for index in stride(from: at + width - 1, through: at, by: -1) {
+                    text[index] = UInt8(ascii: "0") + UInt8(rest % 10)
+                    rest /= 10
+                }
+                at += width
+            }
+            func put(_ character: Unicode.Scalar) { text[at] = UInt8(ascii: character); at += 1 }
+            if year >= 0 && year <= 9999 {
+                digits(year, 4)
+            } else {
+                bytes.append(contentsOf: String(year).utf8)  // outside four digits (never in the hub's records): its own text first
+            }
+            put("-"); digits(month, 2)
+            put("-"); digits(day, 2)
+            put("T"); digits(secondOfDay / 3600, 2)
+            put(":"); digits(secondOfDay / 60 % 60, 2)
+            put(":"); digits(secondOfDay % 60, 2)
+            if fraction != 0 {
+                var value = fraction, width = 6
+                while value % 10 == 0 { value /= 10; width -= 1 }
+                put(".")
+                digits(value, width)
+            }
+            put("Z")
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: text[0 ..< at]))
         }
     }
 

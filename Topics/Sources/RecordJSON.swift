@@ -10,6 +10,13 @@ public enum RecordJSON {
         return try foundationEncoder().encode(value)
     }
 
+    /// `encode`'s bytes as a Kafka record value takes them: a value that writes itself goes straight
+    /// into the array, without the two copies through `Data`.
+    public static func bytes<Value: Encodable>(_ value: Value) throws -> [UInt8] {
+        if let writable = value as? any JSONWritable { return JSONWriter.encode(writable) }
+        return Array(try foundationEncoder().encode(value))
+    }
+
     /// `JSONEncoder` configured for the canonical form, for values without a writer (and to check the writers).
     public static func foundationEncoder() -> JSONEncoder {
         let encoder = JSONEncoder()

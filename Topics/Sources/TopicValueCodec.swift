@@ -6,8 +6,13 @@ public enum TopicValueCodec {
     /// Canonical JSON: sorted keys, unescaped slashes, dates as RFC 3339 strings in UTC.
     /// The same bytes `RecordJSON.encode` gives, with encoding failures as schema violations.
     public static func encode<Value: TopicValue>(_ value: Value) throws(SchemaViolation) -> Data {
+        Data(try bytes(value))
+    }
+
+    /// `encode`'s bytes as a Kafka record value takes them (`RecordJSON.bytes`).
+    public static func bytes<Value: TopicValue>(_ value: Value) throws(SchemaViolation) -> [UInt8] {
         do {
-            return try RecordJSON.encode(value)
+            return try RecordJSON.bytes(value)
         } catch let EncodingError.invalidValue(_, context) {
             throw SchemaViolation(code: .invalidValue, path: JSONPath.render(context.codingPath), message: context.debugDescription)
         } catch {
