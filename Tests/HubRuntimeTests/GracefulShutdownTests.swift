@@ -18,10 +18,15 @@ struct GracefulShutdownTests {
         let admin = try KafkaAdmin(client: client, logger: RuntimeTestKafka.logger)
         _ = try await admin.createTopics([input, output].map { KafkaTopicSpecification(name: $0, partitions: 3) })
         await admin.close()
-        let total = 20_000
+        let total = 20_000, head = 1_000
+        // The first 1,000 records wait for the relay; the rest arrive once it runs (500 every 100 ms, about 4 s),
+        // so the stop always comes mid-stream: with all of it waiting up front, a fast relay could finish the
+        // lot between the reader's count and the signal.
         let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: client), logger: RuntimeTestKafka.logger)
-        _ = try await producer.sendAll((0..<total).map { KafkaProducerRecord(topic: input, key: "k\($0 % 100)", value: "\($0)") })
-        await producer.close()
+        func publish(_ range: Range<Int>) async throws {
+            _ = try await producer.sendAll(range.map { KafkaProducerRecord(topic: input, key: "k\($0 % 100)", value: "\($0)") })
+        }
+        try await publish(0 ..< head)
 
         var readerConfiguration = KafkaConsumerConfiguration(client: client, groupID: "reader-\(tag)")
         readerConfiguration.sessionTimeoutMilliseconds = 6_000
@@ -35,6 +40,13 @@ struct GracefulShutdownTests {
 
         let arguments = ["relay", "--from", input, "--to", output, "--group", "relay-\(tag)", "--batch", "200"]
         let first = try startHub(arguments, bootstrap: bootstrap)
+        try await waitFor(timeout: .seconds(60)) { received.count >= head / 2 }
+        let publishing = Task {
+            for start in stride(from: head, to: total, by: 500) {
+                try await publish(start ..< start + 500)
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
         try await waitFor(timeout: .seconds(60)) { received.count >= 3_000 }
         kill(first.processIdentifier, SIGTERM)
         try await waitForExit(first, timeout: .seconds(30))
@@ -43,6 +55,8 @@ struct GracefulShutdownTests {
         #expect(afterFirst < total, "the stop came mid-stream")
 
         let second = try startHub(arguments, bootstrap: bootstrap)
+        try await publishing.value
+        await producer.close()
         try await waitFor(timeout: .seconds(90)) { received.count >= total }
         try await Task.sleep(for: .seconds(2))  // any duplicate would arrive now
         kill(second.processIdentifier, SIGTERM)
