@@ -118,9 +118,12 @@ extension StatusIngestServiceTests {
             }
         }
         let expected = allIds
+        // 600 events wait for the service; the rest arrive once it runs (200 every 100 ms), so the kill always
+        // comes mid-stream: with all 3,000 waiting up front, the service could finish them between the
+        // reader's count and the kill.
+        let head = 600
         let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: client), logger: logger)
-        _ = try await producer.sendAll(records)
-        await producer.close()
+        _ = try await producer.sendAll(Array(records[..<head]))
 
         // Watch status.history for this agency's event ids.
         var readerConfiguration = KafkaConsumerConfiguration(client: client, groupID: "crash-reader-\(agency)")
@@ -139,6 +142,14 @@ extension StatusIngestServiceTests {
         let first = try startIngest(instance: "crash-\(agency)", agency: agency)
         defer { if first.isRunning { kill(first.processIdentifier, SIGKILL) } }
         try await waitUntil(seconds: 90) { seen.total >= 300 }
+        let rest = Array(records[head...])
+        let publishing = Task {
+            for start in stride(from: 0, to: rest.count, by: 200) {
+                _ = try await producer.sendAll(Array(rest[start ..< min(rest.count, start + 200)]))
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
+        try await waitUntil(seconds: 90) { seen.total >= 900 }
         kill(first.processIdentifier, SIGKILL)
         try await waitUntil(seconds: 10) { !first.isRunning }
         let atCrash = seen.distinct
@@ -146,6 +157,8 @@ extension StatusIngestServiceTests {
 
         let second = try startIngest(instance: "crash-\(agency)", agency: agency)
         defer { if second.isRunning { kill(second.processIdentifier, SIGKILL) } }
+        try await publishing.value
+        await producer.close()
         try await waitUntil(seconds: 120) { seen.distinct >= expected.count }
         try await Task.sleep(for: .seconds(2))
         kill(second.processIdentifier, SIGTERM)
