@@ -58,7 +58,7 @@ public final class LocalBroker: @unchecked Sendable {
         // hold them open, and whoever reads them (swift test) would wait forever.
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
-        try process.run()
+        try process.runWithSignalsUnblocked()
         LocalBroker.stopAtExit(process.processIdentifier)
         logger.info("local broker starting", ["bootstrap": bootstrapServers, "pid": String(process.processIdentifier)])
         let deadline = Date().addingTimeInterval(timeout)

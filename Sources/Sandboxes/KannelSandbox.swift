@@ -203,7 +203,7 @@ public final class KannelSandbox: @unchecked Sendable {
         process.standardOutput = handle ?? FileHandle.nullDevice
         process.standardError = handle ?? FileHandle.nullDevice
         process.standardInput = FileHandle.nullDevice
-        try process.run()
+        try process.runWithSignalsUnblocked()
         lock.withLock { processes[name] = process }
     }
 

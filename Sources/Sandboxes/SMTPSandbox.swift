@@ -53,7 +53,7 @@ public final class SMTPSandbox: @unchecked Sendable {
             process.standardError = FileHandle.nullDevice
         }
         process.standardInput = FileHandle.nullDevice
-        try process.run()
+        try process.runWithSignalsUnblocked()
         lock.withLock { self.process = process }
         let deadline = Date().addingTimeInterval(30)
         while LocalBroker.portIsFree(port) {

@@ -2,6 +2,7 @@ import Foundation
 import HubLogging
 import HubRuntime
 import Kafka
+import LocalBroker
 
 /// `hub bench passthrough`: consume -> produce through the Swift layer,
 /// beside a `kcat -C | kcat -P` pipe on the same broker in the same run.
@@ -196,7 +197,7 @@ enum BenchCommand {
                 process.executableURL = URL(fileURLWithPath: "/bin/sh")
                 process.arguments = ["-c", "'\(kcat)' -C -b \(bootstrap) -t \(topic) -o beginning -c \(records) -e -q | '\(kcat)' -P -b \(bootstrap) -t \(output)"]
                 let start = ContinuousClock.now
-                try process.run()
+                try process.runWithSignalsUnblocked()
                 while try await written() < target, process.isRunning {
                     if ContinuousClock.now > start + .seconds(600) {
                         process.terminate()
@@ -267,7 +268,7 @@ enum BenchCommand {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
         process.arguments = ["-c", command]
-        try process.run()
+        try process.runWithSignalsUnblocked()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else { throw UsageError("baseline command failed: \(command)") }
     }
