@@ -77,18 +77,33 @@ public struct CaseReport: Sendable {
         return sorted[lower] + (sorted[upper] - sorted[lower]) * (position - Double(lower))
     }
 
-    public func csv(dimensions: [Dimension]) -> String {
+    /// The header and one line of cells per row, unquoted: what `csv` and `table` lay out.
+    public func cells(dimensions: [Dimension]) -> [[String]] {
         let header = dimensions.map(\.rawValue) + ["submitted", "completed", "refused", "withdrawn", "open",
                                                    "median_days_to_completion", "p90_days_to_completion", "expected_days", "sla_breaches"]
-        var lines = [header.joined(separator: ",")]
-        for row in rows {
-            let cells = dimensions.map { Self.csvCell(row.group[$0.rawValue] ?? "") }
+        return [header] + rows.map { row in
+            dimensions.map { row.group[$0.rawValue] ?? "" }
                 + [row.submitted, row.completed, row.refused, row.withdrawn, row.open].map(String.init)
                 + [row.medianDaysToCompletion, row.p90DaysToCompletion, row.expectedDays].map { $0.map { String(format: "%.2f", $0) } ?? "" }
                 + [String(row.slaBreaches)]
-            lines.append(cells.joined(separator: ","))
         }
-        return lines.joined(separator: "\n") + "\n"
+    }
+
+    public func csv(dimensions: [Dimension]) -> String {
+        cells(dimensions: dimensions).map { $0.map(Self.csvCell).joined(separator: ",") }.joined(separator: "\n") + "\n"
+    }
+
+    /// For a terminal: each column as wide as its widest cell, two spaces apart; the groups' names
+    /// left-aligned, the figures right-aligned.
+    public func table(dimensions: [Dimension]) -> String {
+        let lines = cells(dimensions: dimensions)
+        let widths = lines[0].indices.map { column in lines.map { $0[column].count }.max() ?? 0 }
+        return lines.map { cells in
+            cells.enumerated().map { column, cell in
+                let pad = String(repeating: " ", count: widths[column] - cell.count)
+                return column < dimensions.count ? cell + pad : pad + cell
+            }.joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
+        }.joined(separator: "\n") + "\n"
     }
 
     static func csvCell(_ text: String) -> String {

@@ -121,9 +121,7 @@ enum ReportCommand {
             encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
             print(String(decoding: try encoder.encode(report.rows), as: UTF8.self))
         case "table":
-            for line in report.csv(dimensions: dimensions).split(separator: "\n") {
-                print(line.split(separator: ",", omittingEmptySubsequences: false).map { String($0).padding(toLength: 14, withPad: " ", startingAt: 0) }.joined())
-            }
+            print(report.table(dimensions: dimensions), terminator: "")
         default: throw UsageError("--format is table, csv or json")
         }
     }

@@ -35,6 +35,18 @@ struct CaseReportTests {
         #expect(passport.expectedDays == 10)
         #expect(report.csv(dimensions: [.service]).hasPrefix("service,submitted,completed,refused,withdrawn,open,median_days_to_completion"))
         #expect(report.csv(dimensions: [.service]).contains("PMLP-PASE,6,4,1,0,1,7.00,11.40,10.00,0\n"))
+        // The terminal table: every header whole, each figure right-aligned under its own.
+        let table = report.table(dimensions: [.service]).split(separator: "\n").map(String.init)
+        let header = table[0], passportLine = try #require(table.first { $0.hasPrefix("PMLP-PASE") })
+        #expect(header.split(separator: " ", omittingEmptySubsequences: true)
+                == ["service", "submitted", "completed", "refused", "withdrawn", "open", "median_days_to_completion",
+                    "p90_days_to_completion", "expected_days", "sla_breaches"])
+        #expect(passportLine.split(separator: " ", omittingEmptySubsequences: true) == ["PMLP-PASE", "6", "4", "1", "0", "1", "7.00", "11.40", "10.00", "0"])
+        for name in ["median_days_to_completion", "p90_days_to_completion", "sla_breaches"] {
+            let end = try #require(header.range(of: name)).upperBound.utf16Offset(in: header)
+            let cell = passportLine.prefix(end).last
+            #expect(cell != nil && cell != " ", "a figure ends where \(name) ends")
+        }
     }
 
     @Test("grouping by several dimensions")
