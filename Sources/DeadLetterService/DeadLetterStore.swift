@@ -28,6 +28,7 @@ public enum DeadLetterStore {
             if !index.add(record) { unreadable += 1 }
         }
         if unreadable > 0 { logger.warning("records without failure headers in the dead-letter topics", ["count": String(unreadable)]) }
+        index.orderByTime()
         let decoder = RecordJSON.foundationDecoder()
         try await TopicSnapshot.read(topics: [HubTopics.hubDeadLetterState.name], client: client, logger: logger) { record in
             guard let id = record.keyString else { return }

@@ -1,7 +1,7 @@
 import Foundation
 import Kafka
 
-/// Every dead letter and its resolution, in the order they were read: the
+/// Every dead letter and its resolution, oldest first once `orderByTime` ran: the
 /// store behind `hub dlq`, rebuilt from the topics on start. Queries scan
 /// it in memory (100,000 dead letters take milliseconds).
 public struct DeadLetterIndex: Sendable {
@@ -24,6 +24,16 @@ public struct DeadLetterIndex: Sendable {
         guard position[letter.id] == nil else { return }
         position[letter.id] = letters.count
         letters.append(letter)
+    }
+
+    /// Oldest first by when each was dead-lettered (ties keep the order read, so one partition's
+    /// letters stay in order), as `hub dlq` lists and replays them: the topics' partitions are read
+    /// one after another, so the order read is not the order of time.
+    public mutating func orderByTime() {
+        letters = letters.enumerated()
+            .sorted { ($0.element.deadLetteredAtMilliseconds, $0.offset) < ($1.element.deadLetteredAtMilliseconds, $1.offset) }
+            .map(\.element)
+        position = Dictionary(uniqueKeysWithValues: letters.enumerated().map { ($1.id, $0) })
     }
 
     /// The latest state wins, as on the compacted topic; nil clears it (a tombstone).

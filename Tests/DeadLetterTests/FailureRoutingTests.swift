@@ -139,6 +139,19 @@ struct DeadLetterIndexTests {
         #expect(stats.byResolution == ["open": 2, "replayed": 1, "purged": 1])
     }
 
+    @Test("oldest first, whatever order the partitions were read in; ties keep the order read")
+    func oldestFirst() {
+        var index = DeadLetterIndex()
+        index.add(Self.letter(7, at: 1_800_000_300_000))  // a later partition read first
+        index.add(Self.letter(1, at: 1_800_000_100_000))
+        index.add(Self.letter(2, at: 1_800_000_200_000))
+        index.add(Self.letter(3, at: 1_800_000_200_000))
+        index.orderByTime()
+        #expect(index.letters.map(\.id) == ["hub.deadletter/1/1", "hub.deadletter/1/2", "hub.deadletter/1/3", "hub.deadletter/1/7"])
+        #expect(index.query(DeadLetterFilter(), limit: 2).map(\.id) == ["hub.deadletter/1/1", "hub.deadletter/1/2"])
+        #expect(index.letter(id: "hub.deadletter/1/7")?.deadLetteredAtMilliseconds == 1_800_000_300_000)
+    }
+
     @Test("a replay record is the original with who, when and from where; personal codes never reach a preview")
     func replayRecord() {
         let letter = Self.letter(9)
