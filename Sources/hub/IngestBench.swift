@@ -4,6 +4,7 @@ import HubRuntime
 import Kafka
 import StatusIngest
 import StatusIngestService
+import Synchronization
 import Topics
 
 /// `hub bench ingest`: N status events through the status-ingest service,
@@ -52,8 +53,17 @@ enum IngestBench {
                                          pseudonymSecret: HubConfiguration.developmentPseudonymSecret,
                                          crashes: try HubConfiguration().crashJournal())
         let shutdown = ShutdownSignal()
+        // CPU while the events drain, this process's and the broker's: steadier from run to run than events/s.
+        let brokerID = broker?.processID
+        let cpuAtStart = Mutex<(own: Double, broker: Double?)>((0, nil))
         let (seconds, drained, running) = try await BenchCommand.drain(ingest, stage: "status-ingest", records: records, metrics: metrics,
-                                                                       readiness: readiness, shutdown: shutdown)
+                                                                       readiness: readiness, shutdown: shutdown) {
+            cpuAtStart.withLock { $0 = (CPUTime.own, brokerID.flatMap(CPUTime.of)) }
+        }
+        let (ownAtEnd, brokerAtEnd) = (CPUTime.own, brokerID.flatMap(CPUTime.of))
+        let atStart = cpuAtStart.withLock { $0 }
+        let hubMicros = (ownAtEnd - atStart.own) * 1_000_000 / Double(max(1, drained))
+        let brokerMicros = brokerAtEnd.flatMap { end in atStart.broker.map { (end - $0) * 1_000_000 / Double(max(1, drained)) } }
         let throughput = Double(drained) / seconds
 
         // Phase 2, latency: new cases at half that rate, publish to readable in status.history.
@@ -95,6 +105,8 @@ enum IngestBench {
               + BenchCommand.pad(BenchCommand.format(p99, 1), 10) + BenchCommand.format(peakMB, 1))
         print("ratio \(BenchCommand.format(throughput / baseline, 2))x the kcat pipe (goal: at least 0.5x); " + BenchCommand.baselineNote(exitSeconds: baselineExit))
         print("throughput: the events waiting in the topic, from the service's assignment to its last commit (history + current per event)")
+        print("CPU per event while they drained: the hub's process \(BenchCommand.format(hubMicros, 0)) µs"
+              + (brokerMicros.map { ", the broker \(BenchCommand.format($0, 0)) µs" } ?? " (the broker's is not visible: not a local one)"))
         print("latency: \(latencies.count) of \(latencyRecords) new events published at \(Int(rate))/s (half the throughput), publish to readable in status.history")
         print("memory per case in the core: \(BenchCommand.format(footprint.openBytes, 0)) bytes per open case (held whole), "
               + "\(BenchCommand.format(footprint.closedBytes, 0)) bytes per closed case (its key and archive slot; the state is on disk, "
@@ -107,6 +119,7 @@ enum IngestBench {
                 "p99_ms": BenchCommand.rounded(p99, 3), "peak_rss_mb": BenchCommand.rounded(peakMB, 1),
                 "latency_rate": BenchCommand.rounded(rate, 0), "open_case_bytes": BenchCommand.rounded(footprint.openBytes, 0),
                 "closed_case_bytes": BenchCommand.rounded(footprint.closedBytes, 0),
+                "cpu_us_per_event": ["hub": BenchCommand.rounded(hubMicros, 1), "broker": brokerMicros.map { BenchCommand.rounded($0, 1) as Any } ?? NSNull()],
             ]
             print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
         }
