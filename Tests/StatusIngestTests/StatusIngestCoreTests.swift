@@ -220,3 +220,29 @@ private extension CaseState {
         return copy
     }
 }
+
+@Suite("Closed-case archive")
+struct ClosedCaseArchiveTests {
+    @Test("states come back whole, whether still waiting to be written or already in the file; a state put again gets a new slot")
+    func roundTrips() throws {
+        let archive = try ClosedCaseArchive()
+        let t0 = Date(timeIntervalSince1970: 1_740_816_000)
+        func state(_ index: Int) -> CaseState {
+            CaseState(agency: "VID", caseId: "C-\(index)", serviceId: "VID-EDS-IIN", channel: .eservice, status: .completed, step: "refund",
+                      iteration: 1, openedAt: t0, lastEventAt: t0.addingTimeInterval(Double(index)), lastEventId: UUID(),
+                      periods: [StepPeriod(key: "registration", status: .submitted, enteredAt: t0, leftAt: t0.addingTimeInterval(60))],
+                      elapsedSeconds: Double(index), expectedDays: 5, legalMaximumDays: 30, slaBreached: false,
+                      forecastRemainingSeconds: nil, recentEventIds: [UUID(), UUID()])
+        }
+        // About 600 bytes each: 300 states pass the 64 KiB write size a couple of times over.
+        let states = (0 ..< 300).map(state)
+        let slots = try states.map { try archive.put($0) }
+        for (slot, expected) in zip(slots, states) { #expect(try archive.get(slot) == expected) }
+        var changed = states[3]
+        changed.iteration = 2
+        let again = try archive.put(changed)
+        #expect(again != slots[3])
+        #expect(try archive.get(again) == changed && archive.get(slots[3]) == states[3])
+        #expect(archive.fileBytes == Int64((states + [changed]).reduce(0) { $0 + JSONWriter.encode($1).count }))
+    }
+}
