@@ -218,17 +218,38 @@ enum BenchCommand {
         return best
     }
 
-    /// Starts `service` and times it from its partition assignment until `stage` has committed `records` inputs (at most 10 minutes).
+    /// What `drain` measured: the seconds from the service's assignment until `records` were committed, the
+    /// records committed by then, the still running service, and the CPU seconds this process and the local
+    /// broker (when its process id was given) used in that span.
+    struct Drained {
+        let seconds: Double
+        let committed: Int
+        let running: Task<Void, any Error>
+        let processCPU: Double
+        let brokerCPU: Double?
+
+        /// CPU per committed record, in µs: this process's, and the broker's when it was measured.
+        var microsPerRecord: (process: Double, broker: Double?) {
+            let count = Double(max(1, committed))
+            return (processCPU * 1_000_000 / count, brokerCPU.map { $0 * 1_000_000 / count })
+        }
+    }
+
+    /// Runs `service` until it has committed `records` input records (`hub_records_in_total` of `stage`), timed from
+    /// its partition assignment (or first commit; at most 10 minutes), with the CPU used meanwhile.
     static func drain(_ service: any HubService, stage: String, records: Int, metrics: MetricsRegistry, readiness: Readiness,
-                      shutdown: ShutdownSignal, started: () -> Void = {}) async throws -> (seconds: Double, committed: Int, running: Task<Void, any Error>) {
+                      shutdown: ShutdownSignal, broker: pid_t? = nil) async throws -> Drained {
         status("\(stage) draining them")
         let running = Task { try await service.run(shutdown: shutdown) }
         func committed() -> Int { Int(metrics.value("hub_records_in_total", labels: ["stage": stage]) ?? 0) }
         while !readiness.isReady && committed() == 0 { try await Task.sleep(for: .milliseconds(5)) }
         let start = ContinuousClock.now
-        started()
+        let (ownAtStart, brokerAtStart) = (CPUTime.own, broker.flatMap(CPUTime.of))
         while committed() < records, ContinuousClock.now < start + .seconds(600) { try await Task.sleep(for: .milliseconds(5)) }
-        return ((ContinuousClock.now - start).inSeconds, committed(), running)
+        let seconds = (ContinuousClock.now - start).inSeconds
+        let (ownAtEnd, brokerAtEnd) = (CPUTime.own, broker.flatMap(CPUTime.of))
+        return Drained(seconds: seconds, committed: committed(), running: running, processCPU: ownAtEnd - ownAtStart,
+                       brokerCPU: brokerAtEnd.flatMap { end in brokerAtStart.map { end - $0 } })
     }
 
     /// A consumer of `topics` from their end, already assigned: what a latency phase reads its outputs with.

@@ -395,21 +395,15 @@ enum ChannelBench {
                                           hubVersion: VersionCommand.hubVersion, crashes: try HubConfiguration().crashJournal(), reports: reports)
         let shutdown = ShutdownSignal()
         let start = ContinuousClock.now
-        let cpuAtStart = Mutex<(own: Double, broker: Double?)>((0, nil))
-        let (seconds, _, running) = try await BenchCommand.drain(worker, stage: "channel-\(connector.channel.rawValue)", records: records,
-                                                                 metrics: metrics, readiness: readiness, shutdown: shutdown) {
-            cpuAtStart.withLock { $0 = (CPUTime.own, broker.flatMap(CPUTime.of)) }
-        }
-        let (ownAtEnd, brokerAtEnd) = (CPUTime.own, broker.flatMap(CPUTime.of))
-        let atStart = cpuAtStart.withLock { $0 }
-        let brokerCPU = brokerAtEnd.flatMap { end in atStart.broker.map { end - $0 } }
+        let drained = try await BenchCommand.drain(worker, stage: "channel-\(connector.channel.rawValue)", records: records,
+                                                   metrics: metrics, readiness: readiness, shutdown: shutdown, broker: broker)
         var settledSeconds: Double?
         if !settled(metrics) {
             while !settled(metrics), ContinuousClock.now < start + .seconds(300) { try await Task.sleep(for: .milliseconds(20)) }
             settledSeconds = (ContinuousClock.now - start).inSeconds
         }
         shutdown.trigger()
-        try await running.value
-        return (seconds, settledSeconds, ownAtEnd - atStart.own, brokerCPU)
+        try await drained.running.value
+        return (drained.seconds, settledSeconds, drained.processCPU, drained.brokerCPU)
     }
 }

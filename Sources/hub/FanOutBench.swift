@@ -63,8 +63,10 @@ enum FanOutBench {
                                                metrics: metrics, readiness: readiness, logger: logger, hubVersion: VersionCommand.hubVersion,
                                                crashes: try HubConfiguration().crashJournal())
         let shutdown = ShutdownSignal()
-        let (seconds, drained, running) = try await BenchCommand.drain(fanOut, stage: "notify-fanout", records: records, metrics: metrics,
-                                                                       readiness: readiness, shutdown: shutdown)
+        let drainedRun = try await BenchCommand.drain(fanOut, stage: "notify-fanout", records: records, metrics: metrics,
+                                                      readiness: readiness, shutdown: shutdown, broker: broker?.processID)
+        let (seconds, drained, running) = (drainedRun.seconds, drainedRun.committed, drainedRun.running)
+        let (hubMicros, brokerMicros) = drainedRun.microsPerRecord
         let throughput = Double(drained) / seconds
         let notices = NotifyChannel.allCases.reduce(0.0) { sum, channel in
             sum + MessageClass.allCases.reduce(0.0) { inner, messageClass in
@@ -114,6 +116,8 @@ enum FanOutBench {
               + pad(format(seconds, 2), 10) + pad(format(p50, 1), 10) + pad(format(p99, 1), 10) + format(peakMB, 1))
         print("ratio \(format(throughput / baseline, 2))x the kcat pipe (goal: at least 0.5x); " + BenchCommand.baselineNote(exitSeconds: baselineExit))
         print("throughput: \(Int(notices)) notices and their receipts for \(drained) requests, from assignment to the last commit")
+        print("CPU per request while they drained: the hub's process \(format(hubMicros, 0)) µs"
+              + (brokerMicros.map { ", the broker \(format($0, 0)) µs" } ?? ""))
         print("latency: \(latencies.count) requests published at \(Int(rate))/s (half the throughput), publish to the first notice readable on notify.<channel>")
         if json {
             let object: [String: Any] = [
@@ -121,6 +125,7 @@ enum FanOutBench {
                 "throughput": BenchCommand.rounded(throughput, 1), "notices_per_second": BenchCommand.rounded(notices / seconds, 1),
                 "baseline_throughput": BenchCommand.rounded(baseline, 1), "baseline_exit_seconds": BenchCommand.rounded(baselineExit, 3), "ratio": BenchCommand.rounded(throughput / baseline, 3),
                 "p50_ms": BenchCommand.rounded(p50, 3), "p99_ms": BenchCommand.rounded(p99, 3), "peak_rss_mb": BenchCommand.rounded(peakMB, 1),
+                "cpu_us_per_request": ["hub": BenchCommand.rounded(hubMicros, 1), "broker": brokerMicros.map { BenchCommand.rounded($0, 1) as Any } ?? NSNull()],
             ]
             print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
         }

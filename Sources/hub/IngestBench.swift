@@ -4,7 +4,6 @@ import HubRuntime
 import Kafka
 import StatusIngest
 import StatusIngestService
-import Synchronization
 import Topics
 
 /// `hub bench ingest`: N status events through the status-ingest service,
@@ -53,17 +52,11 @@ enum IngestBench {
                                          pseudonymSecret: HubConfiguration.developmentPseudonymSecret,
                                          crashes: try HubConfiguration().crashJournal())
         let shutdown = ShutdownSignal()
-        // CPU while the events drain, this process's and the broker's: steadier from run to run than events/s.
-        let brokerID = broker?.processID
-        let cpuAtStart = Mutex<(own: Double, broker: Double?)>((0, nil))
-        let (seconds, drained, running) = try await BenchCommand.drain(ingest, stage: "status-ingest", records: records, metrics: metrics,
-                                                                       readiness: readiness, shutdown: shutdown) {
-            cpuAtStart.withLock { $0 = (CPUTime.own, brokerID.flatMap(CPUTime.of)) }
-        }
-        let (ownAtEnd, brokerAtEnd) = (CPUTime.own, brokerID.flatMap(CPUTime.of))
-        let atStart = cpuAtStart.withLock { $0 }
-        let hubMicros = (ownAtEnd - atStart.own) * 1_000_000 / Double(max(1, drained))
-        let brokerMicros = brokerAtEnd.flatMap { end in atStart.broker.map { (end - $0) * 1_000_000 / Double(max(1, drained)) } }
+        // With the CPU this process and the broker used meanwhile: steadier from run to run than events/s.
+        let drainedRun = try await BenchCommand.drain(ingest, stage: "status-ingest", records: records, metrics: metrics,
+                                                      readiness: readiness, shutdown: shutdown, broker: broker?.processID)
+        let (seconds, drained, running) = (drainedRun.seconds, drainedRun.committed, drainedRun.running)
+        let (hubMicros, brokerMicros) = drainedRun.microsPerRecord
         let throughput = Double(drained) / seconds
 
         // Phase 2, latency: new cases at half that rate, publish to readable in status.history.
