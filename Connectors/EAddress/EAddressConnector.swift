@@ -20,7 +20,7 @@ public struct EAddressConnector: ChannelConnector {
     public let sender: String
     public let timeout: Duration
     private let http: CurlHTTPClient
-    /// `POST` targets, spelled once: building them from `baseURL` per call showed at thousands a second.
+    /// Targets, spelled once: building them from `baseURL` per call showed at thousands a second.
     private let messagesURL: String, statusURL: String
 
     /// `connections`: requests in flight at once (the worker's `inFlight`).
@@ -168,9 +168,8 @@ public struct EAddressConnector: ChannelConnector {
     }
 
     public func status(of notificationId: UUID) async -> GatewayOutcome? {
-        var components = URLComponents(url: baseURL.appendingPathComponent("v1/messages/status"), resolvingAgainstBaseURL: false)!
-        components.queryItems = [URLQueryItem(name: "messageId", value: notificationId.lowercasedString)]
-        let outcome = await exchange(.init(url: components.url!.absoluteString))
+        // A lowercase UUID needs no escaping in a query.
+        let outcome = await exchange(.init(url: statusURL + "?messageId=" + notificationId.lowercasedString))
         if case .permanent(code: "http_404", _) = outcome { return nil }
         return outcome
     }

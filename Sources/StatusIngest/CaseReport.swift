@@ -102,7 +102,7 @@ public struct CaseReport: Sendable {
             cells.enumerated().map { column, cell in
                 let pad = String(repeating: " ", count: widths[column] - cell.count)
                 return column < dimensions.count ? cell + pad : pad + cell
-            }.joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
+            }.joined(separator: "  ")
         }.joined(separator: "\n") + "\n"
     }
 

@@ -25,11 +25,12 @@ public final class ClosedCaseArchive: @unchecked Sendable {
 
     private let descriptor: Int32
     private var end: Int64 = 0
-    /// States put since the last write to the file, which holds the first `flushed` bytes: one
-    /// `pwrite` per 64 KiB instead of one per closed case (a system call each, a third of all events).
+    /// States put since the last write to the file, the last of the `end` bytes: one `pwrite` per
+    /// 64 KiB instead of one per closed case (a system call each, a third of all events).
     private var pending: [UInt8] = []
-    private var flushed: Int64 = 0
     private static let flushBytes = 64 * 1024
+    /// The bytes already in the file.
+    private var flushed: Int64 { end - Int64(pending.count) }
     /// Bytes written, superseded copies included.
     public var fileBytes: Int64 { end }
 
@@ -60,20 +61,20 @@ public final class ClosedCaseArchive: @unchecked Sendable {
         guard !pending.isEmpty else { return }
         let written = pending.withUnsafeBytes { pwrite(descriptor, $0.baseAddress, $0.count, off_t(flushed)) }
         guard written == pending.count else { throw Failure(description: "closed-case archive write failed: \(String(cString: strerror(errno)))") }
-        flushed += Int64(pending.count)
         pending.removeAll(keepingCapacity: true)
     }
 
     public func get(_ slot: Slot) throws(Failure) -> CaseState {
-        var bytes: [UInt8]
+        let bytes: [UInt8]
         if slot.offset >= flushed {
             // Still waiting to be written: a slot never straddles the boundary, since a write takes all that waits.
             let start = Int(slot.offset - flushed)
             bytes = Array(pending[start ..< start + Int(slot.length)])
         } else {
-            bytes = [UInt8](repeating: 0, count: Int(slot.length))
-            let read = bytes.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, off_t(slot.offset)) }
-            guard read == Int(slot.length) else { throw Failure(description: "closed-case archive read failed: \(String(cString: strerror(errno)))") }
+            var read = [UInt8](repeating: 0, count: Int(slot.length))
+            let count = read.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, off_t(slot.offset)) }
+            guard count == Int(slot.length) else { throw Failure(description: "closed-case archive read failed: \(String(cString: strerror(errno)))") }
+            bytes = read
         }
         do {
             return try RecordJSON.decode(CaseState.self, from: Data(bytes))

@@ -233,6 +233,12 @@ enum BenchCommand {
             let count = Double(max(1, committed))
             return (processCPU * 1_000_000 / count, brokerCPU.map { $0 * 1_000_000 / count })
         }
+
+        /// `microsPerRecord` for a bench's `--json`: `hub` and `broker` (null when not measured).
+        var microsPerRecordJSON: [String: Any] {
+            let (process, broker) = microsPerRecord
+            return ["hub": BenchCommand.rounded(process, 1), "broker": broker.map { BenchCommand.rounded($0, 1) as Any } ?? NSNull()]
+        }
     }
 
     /// Runs `service` until it has committed `records` input records (`hub_records_in_total` of `stage`), timed from

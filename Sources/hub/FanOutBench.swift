@@ -125,7 +125,7 @@ enum FanOutBench {
                 "throughput": BenchCommand.rounded(throughput, 1), "notices_per_second": BenchCommand.rounded(notices / seconds, 1),
                 "baseline_throughput": BenchCommand.rounded(baseline, 1), "baseline_exit_seconds": BenchCommand.rounded(baselineExit, 3), "ratio": BenchCommand.rounded(throughput / baseline, 3),
                 "p50_ms": BenchCommand.rounded(p50, 3), "p99_ms": BenchCommand.rounded(p99, 3), "peak_rss_mb": BenchCommand.rounded(peakMB, 1),
-                "cpu_us_per_request": ["hub": BenchCommand.rounded(hubMicros, 1), "broker": brokerMicros.map { BenchCommand.rounded($0, 1) as Any } ?? NSNull()],
+                "cpu_us_per_request": drainedRun.microsPerRecordJSON,
             ]
             print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
         }

@@ -112,7 +112,7 @@ enum IngestBench {
                 "p99_ms": BenchCommand.rounded(p99, 3), "peak_rss_mb": BenchCommand.rounded(peakMB, 1),
                 "latency_rate": BenchCommand.rounded(rate, 0), "open_case_bytes": BenchCommand.rounded(footprint.openBytes, 0),
                 "closed_case_bytes": BenchCommand.rounded(footprint.closedBytes, 0),
-                "cpu_us_per_event": ["hub": BenchCommand.rounded(hubMicros, 1), "broker": brokerMicros.map { BenchCommand.rounded($0, 1) as Any } ?? NSNull()],
+                "cpu_us_per_event": drainedRun.microsPerRecordJSON,
             ]
             print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
         }
