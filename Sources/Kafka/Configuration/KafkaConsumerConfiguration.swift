@@ -30,6 +30,14 @@ public struct KafkaConsumerConfiguration: Sendable, Hashable {
     /// librdkafka's prefetch queue limit (`queued.max.messages.kbytes`); its
     /// default of 64 MiB per consumer is more than a hub stage needs.
     public var maxPrefetchKilobytes = 16_384
+    /// How long librdkafka waits before fetching a partition again once its
+    /// prefetch queue passed `maxPrefetchKilobytes` or `queued.min.messages`
+    /// (`fetch.queue.backoff.ms`). Its default of 1,000 ms idles a consumer
+    /// working through a backlog: one large fetch fills the queue, the
+    /// application drains it in a fraction of a second, then waits for the
+    /// rest of the second (librdkafka issue 2879). At 5 ms a backlog streams
+    /// (a consumer alone on the local broker: 190,000 -> 410,000 records/s).
+    public var fetchQueueBackoffMilliseconds = 5
     /// How long a revocation waits for records already handed to the
     /// application to be stored before giving the partitions up.
     public var revokeGraceMilliseconds = 10_000
@@ -54,6 +62,7 @@ public struct KafkaConsumerConfiguration: Sendable, Hashable {
             "fetch.wait.max.ms": String(maxFetchWaitMilliseconds),
             "enable.partition.eof": "false",
             "queued.max.messages.kbytes": String(maxPrefetchKilobytes),
+            "fetch.queue.backoff.ms": String(fetchQueueBackoffMilliseconds),
         ]
         return p.merging(client.values) { _, given in given }
     }
