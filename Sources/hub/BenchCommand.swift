@@ -239,6 +239,31 @@ enum BenchCommand {
             let (process, broker) = microsPerRecord
             return ["hub": BenchCommand.rounded(process, 1), "broker": broker.map { BenchCommand.rounded($0, 1) as Any } ?? NSNull()]
         }
+
+        /// Records/s at which this run's CPU per record would keep every core of the machine busy: the broker's
+        /// alone (what no service doing this work through this broker can pass here, however little it costs
+        /// itself), and the broker's with the hub's (this implementation's CPU-bound rate). Nil without the broker's.
+        var cpuBounds: (brokerAlone: Double, hubAndBroker: Double)? {
+            let (process, broker) = microsPerRecord
+            guard let broker, broker > 0 else { return nil }
+            let cores = Double(ProcessInfo.processInfo.activeProcessorCount) * 1_000_000
+            return (cores / broker, cores / (broker + process))
+        }
+
+        /// `cpuBounds` as a line beside a baseline (records/s), and for `--json` (`cpu_bound_throughput`).
+        func cpuBoundsLine(unit: String, baseline: Double) -> String? {
+            guard let bounds = cpuBounds else { return nil }
+            let cores = ProcessInfo.processInfo.activeProcessorCount
+            return "CPU bounds on these \(cores) cores: the broker's work alone would fill them at \(BenchCommand.format(bounds.brokerAlone, 0)) \(unit)/s "
+                + "(\(BenchCommand.format(bounds.brokerAlone / baseline, 2))x the kcat pipe); the broker's and the hub's together at "
+                + "\(BenchCommand.format(bounds.hubAndBroker, 0))/s (\(BenchCommand.format(bounds.hubAndBroker / baseline, 2))x)"
+        }
+
+        var cpuBoundsJSON: Any {
+            guard let bounds = cpuBounds else { return NSNull() }
+            return ["broker_alone": BenchCommand.rounded(bounds.brokerAlone, 0), "hub_and_broker": BenchCommand.rounded(bounds.hubAndBroker, 0),
+                    "cores": ProcessInfo.processInfo.activeProcessorCount]
+        }
     }
 
     /// Runs `service` until it has committed `records` input records (`hub_records_in_total` of `stage`), timed from

@@ -118,6 +118,7 @@ enum FanOutBench {
         print("throughput: \(Int(notices)) notices and their receipts for \(drained) requests, from assignment to the last commit")
         print("CPU per request while they drained: the hub's process \(format(hubMicros, 0)) µs"
               + (brokerMicros.map { ", the broker \(format($0, 0)) µs" } ?? ""))
+        if let line = drainedRun.cpuBoundsLine(unit: "requests", baseline: baseline) { print(line) }
         print("latency: \(latencies.count) requests published at \(Int(rate))/s (half the throughput), publish to the first notice readable on notify.<channel>")
         if json {
             let object: [String: Any] = [
@@ -125,7 +126,7 @@ enum FanOutBench {
                 "throughput": BenchCommand.rounded(throughput, 1), "notices_per_second": BenchCommand.rounded(notices / seconds, 1),
                 "baseline_throughput": BenchCommand.rounded(baseline, 1), "baseline_exit_seconds": BenchCommand.rounded(baselineExit, 3), "ratio": BenchCommand.rounded(throughput / baseline, 3),
                 "p50_ms": BenchCommand.rounded(p50, 3), "p99_ms": BenchCommand.rounded(p99, 3), "peak_rss_mb": BenchCommand.rounded(peakMB, 1),
-                "cpu_us_per_request": drainedRun.microsPerRecordJSON,
+                "cpu_us_per_request": drainedRun.microsPerRecordJSON, "cpu_bound_throughput": drainedRun.cpuBoundsJSON,
             ]
             print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
         }

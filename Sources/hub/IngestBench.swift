@@ -100,6 +100,7 @@ enum IngestBench {
         print("throughput: the events waiting in the topic, from the service's assignment to its last commit (history + current per event)")
         print("CPU per event while they drained: the hub's process \(BenchCommand.format(hubMicros, 0)) µs"
               + (brokerMicros.map { ", the broker \(BenchCommand.format($0, 0)) µs" } ?? " (the broker's is not visible: not a local one)"))
+        if let line = drainedRun.cpuBoundsLine(unit: "events", baseline: baseline) { print(line) }
         print("latency: \(latencies.count) of \(latencyRecords) new events published at \(Int(rate))/s (half the throughput), publish to readable in status.history")
         print("memory per case in the core: \(BenchCommand.format(footprint.openBytes, 0)) bytes per open case (held whole), "
               + "\(BenchCommand.format(footprint.closedBytes, 0)) bytes per closed case (its key and archive slot; the state is on disk, "
@@ -112,7 +113,7 @@ enum IngestBench {
                 "p99_ms": BenchCommand.rounded(p99, 3), "peak_rss_mb": BenchCommand.rounded(peakMB, 1),
                 "latency_rate": BenchCommand.rounded(rate, 0), "open_case_bytes": BenchCommand.rounded(footprint.openBytes, 0),
                 "closed_case_bytes": BenchCommand.rounded(footprint.closedBytes, 0),
-                "cpu_us_per_event": drainedRun.microsPerRecordJSON,
+                "cpu_us_per_event": drainedRun.microsPerRecordJSON, "cpu_bound_throughput": drainedRun.cpuBoundsJSON,
             ]
             print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
         }

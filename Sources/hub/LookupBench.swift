@@ -78,9 +78,19 @@ enum LookupBench {
         let lightRate = 50.0
         BenchCommand.status("light load: 500 lookups at \(Int(lightRate))/s, open loop")
         let light = try await openLoop(500, ratePerSecond: lightRate, first: 3_000 + records, ask)
-        await lookups.close()
         shutdown.trigger()
         try await running.value
+        // The same half load through the bus alone: an echo answers each request at once, as a lookup service with
+        // no work would (no policy, no register, no audit). What it measures no service can beat on this broker.
+        BenchCommand.status("the bus alone: \(halfCount) requests at \(Int(rate))/s answered by an echo")
+        let echoStop = ShutdownSignal()
+        let echo = try await busEcho(client: client, logger: logger, until: echoStop)
+        let bare = try await openLoop(halfCount, ratePerSecond: rate, first: 4_000 + records, ask)
+        BenchCommand.status("the bus alone: \(records) requests, \(callers) callers, answered by an echo")
+        let bareFull = try await closedLoop(records, concurrency: callers, first: 5_000 + 2 * records, ask)
+        echoStop.trigger()
+        try await echo.value
+        await lookups.close()
 
         let peakMB = BenchCommand.peakMegabytes()
         let pad = BenchCommand.pad, format = BenchCommand.format
@@ -94,9 +104,16 @@ enum LookupBench {
             print(pad(name, 50) + pad(format(phase.throughput, 0), 12) + pad(format(phase.seconds, 2), 10) + pad(format(phase.p50, 2), 10)
                   + pad(format(phase.p99, 2), 10) + "\(phase.found) of \(phase.lookups)")
         }
+        print(pad("the bus alone, an echo, full load (\(callers) callers)", 50) + pad(format(bareFull.throughput, 0), 12)
+              + pad(format(bareFull.seconds, 2), 10) + pad(format(bareFull.p50, 2), 10) + pad(format(bareFull.p99, 2), 10)
+              + "\(bareFull.found) of \(bareFull.lookups) answered")
+        print(pad("the bus alone, an echo, half load (\(Int(rate))/s)", 50) + pad(format(bare.throughput, 0), 12) + pad(format(bare.seconds, 2), 10)
+              + pad(format(bare.p50, 2), 10) + pad(format(bare.p99, 2), 10) + "\(bare.found) of \(bare.lookups) answered")
         let ratio = format(full.throughput / ceiling, 2), halfP99 = format(half.p99, 2), peak = format(peakMB, 1)
         print("ratio \(ratio)x the register's own ceiling (goal: at least 0.5x); p99 at half load \(halfP99) ms (goal: under 20 ms); peak RSS \(peak) MB")
         print("latency: the caller's round trip, request published to reply read; the reply goes out at once, the audit commits with the request's offset")
+        print("the bus alone: an echo reading dagr.lookup.requests and answering each request at once with the service's batching settings "
+              + "(no policy, register or audit); no lookup service can beat it on this broker and machine")
         if json {
             let object: [String: Any] = [
                 "bench": "lookup", "records": records, "seconds": BenchCommand.rounded(full.seconds, 3),
@@ -105,10 +122,42 @@ enum LookupBench {
                 "p99_ms": BenchCommand.rounded(full.p99, 3), "half_load_rate": BenchCommand.rounded(rate, 1),
                 "half_load_p50_ms": BenchCommand.rounded(half.p50, 3), "half_load_p99_ms": BenchCommand.rounded(half.p99, 3),
                 "light_load_rate": lightRate, "light_load_p50_ms": BenchCommand.rounded(light.p50, 3), "light_load_p99_ms": BenchCommand.rounded(light.p99, 3),
-                "callers": callers,
+                "callers": callers, "bus_echo_throughput": BenchCommand.rounded(bareFull.throughput, 1),
+                "bus_echo_p99_ms": BenchCommand.rounded(bareFull.p99, 3), "bus_echo_half_load_p50_ms": BenchCommand.rounded(bare.p50, 3),
+                "bus_echo_half_load_p99_ms": BenchCommand.rounded(bare.p99, 3),
                 "found": full.found + half.found + light.found, "peak_rss_mb": BenchCommand.rounded(peakMB, 1),
             ]
             print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
+        }
+    }
+
+    /// Answers every request on `dagr.lookup.requests` written from now on with `found`, straight away, with the lookup
+    /// service's batching settings and nothing else: the round trip the bus itself costs. Reads by assignment (no group
+    /// to join); runs until `stop`.
+    static func busEcho(client: KafkaClientProperties, logger: Logger, until stop: ShutdownSignal) async throws -> Task<Void, any Error> {
+        var configuration = KafkaConsumerConfiguration(client: client, groupID: "bench-echo-\(UUID().uuidString.prefix(8))")
+        configuration.enableAutoCommit = false
+        configuration.maxFetchWaitMilliseconds = LookupRoundTrip.maxFetchWaitMilliseconds
+        let admin = try KafkaAdmin(client: client, logger: logger)
+        let partitions = try await admin.partitions(of: [HubTopics.dagrLookupRequests.name])
+        await admin.close()
+        let probe = try KafkaConsumer(configuration: configuration, subscription: .partitionsFromStart([]), logger: logger)
+        let ends = try await probe.watermarks(partitions).mapValues(\.high)
+        await probe.close()
+        let consumer = try KafkaConsumer(configuration: configuration, subscription: .partitionsAt(ends), logger: logger)
+        var producerConfiguration = KafkaProducerConfiguration(client: client)
+        producerConfiguration.lingerMilliseconds = LookupRoundTrip.lingerMilliseconds
+        let producer = try KafkaProducer(configuration: producerConfiguration, logger: logger)
+        return Task {
+            while !stop.isTriggered {
+                for record in await consumer.nextBatch(max: 1_000, timeout: .milliseconds(50)) {
+                    guard let value = record.value, let request = try? RecordJSON.decode(LookupRequest.self, from: Data(value)) else { continue }
+                    let reply = LookupReply(correlationId: request.correlationId, outcome: .found, data: ["status": "alive"])
+                    try await producer.enqueue(KafkaProducerRecord(topic: request.replyTopic, key: record.key, value: try RecordJSON.bytes(reply))) { _ in }
+                }
+            }
+            await consumer.close()
+            await producer.close()
         }
     }
 
