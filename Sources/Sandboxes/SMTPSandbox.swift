@@ -65,11 +65,17 @@ public final class SMTPSandbox: @unchecked Sendable {
         }
     }
 
-    /// Stops the server (SIGKILL: aiosmtpd does not always stop on SIGTERM).
-    public func stop() {
-        guard let process = lock.withLock({ () -> Process? in defer { self.process = nil }; return self.process }), process.isRunning else { return }
-        kill(process.processIdentifier, SIGKILL)
+    /// Stops the server: SIGTERM (it starts with no signal blocked, so it can take it), SIGKILL after two seconds.
+    /// Returns the signal that ended it (nil when it was not running).
+    @discardableResult
+    public func stop() -> Int32? {
+        guard let process = lock.withLock({ () -> Process? in defer { self.process = nil }; return self.process }), process.isRunning else { return nil }
+        process.terminate()
+        let deadline = Date().addingTimeInterval(2)
+        while process.isRunning && Date() < deadline { usleep(10_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
+        return process.terminationReason == .uncaughtSignal ? process.terminationStatus : 0
     }
 
     /// Messages received so far.

@@ -89,7 +89,7 @@ enum UpCommand {
         if broker != nil, SMTPSandbox.isInstalled {
             let smtp = try SMTPSandbox(port: LocalBroker.portIsFree(2525) ? 2525 : 0)
             try await smtp.start()
-            services.append(SandboxService(name: "email-sandbox", stop: smtp.stop))
+            services.append(SandboxService(name: "email-sandbox", stop: { smtp.stop() }))
             let emailContext = try context.overriding(["channel.email.url": smtp.url, "channel.email.require.tls": "false"])
             services.append(try ChannelCommands.makeEmailWorker(client: client, context: emailContext, metrics: metrics, readiness: readiness))
             logger.info("SMTP relay (aiosmtpd)", ["url": smtp.url, "maildir": smtp.maildir])

@@ -29,7 +29,8 @@ final class SMTPServer: Sendable {
     /// Starts it and returns once it accepts connections.
     func start() async throws { try await sandbox.start() }
 
-    func stop() { sandbox.stop() }
+    @discardableResult
+    func stop() -> Int32? { sandbox.stop() }
 
     /// Successful logins so far (the secured relay writes one line per SMTP session).
     var logins: Int {
@@ -158,6 +159,17 @@ struct SMTPConnectorTests {
         let refused = await SMTPConnector(settings: settings).send(notice(5, tag: "TLS"))
         if case .permanent(let code, _) = refused { #expect(code == "smtp_auth" || code.hasPrefix("smtp_5")) } else { Issue.record("expected a refusal, got \(refused)") }
         #expect(server.messages.count == 4)
+    }
+
+    @Test("the sandbox's server and the test relay stop on SIGTERM, not SIGKILL")
+    func stopsOnTerm() async throws {
+        let plain = try SMTPSandbox()
+        try await plain.start()
+        #expect(plain.stop() == SIGTERM)
+        let relay = try SMTPServer()
+        try await relay.start()
+        #expect(relay.stop() == SIGTERM)
+        #expect(relay.stop() == nil)
     }
 
     @Test("a session the relay dropped (it restarted) is opened again for the next message")
