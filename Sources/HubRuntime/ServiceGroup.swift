@@ -10,11 +10,15 @@ public struct ServiceGroup: Sendable {
     public let logger: Logger
     /// Signals that start a graceful shutdown; empty in tests.
     public let signals: [Int32]
+    /// The level of the starting, stopped and shutting-down lines: `.debug` for a group inside a
+    /// service (the fan-out's two stages), whose own group already says so.
+    public let lifecycleLevel: LogLevel
 
-    public init(services: [any HubService], logger: Logger, signals: [Int32] = [SIGTERM, SIGINT]) {
+    public init(services: [any HubService], logger: Logger, signals: [Int32] = [SIGTERM, SIGINT], lifecycleLevel: LogLevel = .info) {
         self.services = services
         self.logger = logger.named("service-group")
         self.signals = signals
+        self.lifecycleLevel = lifecycleLevel
     }
 
     /// Returns when every service has stopped; rethrows the first failure.
@@ -23,14 +27,14 @@ public struct ServiceGroup: Sendable {
         let sources = installSignalHandlers(shutdown)
         defer { for source in sources { source.cancel() } }
         let failures = FailureBox()
-        let logger = self.logger
+        let logger = self.logger, level = lifecycleLevel
         await withTaskGroup(of: Void.self) { group in
             for (index, service) in services.enumerated() {
                 group.addTask {
-                    logger.info("service starting", ["service": service.name])
+                    logger.log(level, "service starting", ["service": service.name])
                     do {
                         try await service.run(shutdown: stops[index])
-                        logger.info("service stopped", ["service": service.name])
+                        logger.log(level, "service stopped", ["service": service.name])
                     } catch {
                         logger.error("service failed", ["service": service.name, "error": String(describing: error)])
                         failures.record(error)
@@ -41,7 +45,7 @@ public struct ServiceGroup: Sendable {
             }
             group.addTask {
                 await shutdown.wait()
-                logger.notice("shutting down")
+                logger.log(level == .info ? .notice : level, "shutting down")
                 // Reverse order: producers of work stop before what they depend on.
                 for (index, service) in services.enumerated().reversed() {
                     stops[index].trigger()

@@ -68,6 +68,6 @@ public final class NotificationFanOutService: HubService {
             routing: FailureRouting(service: "notify-fallback", ladder: .none, hubVersion: hubVersion), client: client, instance: instance,
             groupID: "\(groupID)-fallback", subscription: .topics([HubTopics.notifyReceipts.name]), crashes: crashes, metrics: metrics,
             logger: logger) { record, _ in try processor.handleReceipt(record) }
-        try await ServiceGroup(services: [requests, fallbacks], logger: logger, signals: []).run(shutdown: shutdown)
+        try await ServiceGroup(services: [requests, fallbacks], logger: logger, signals: [], lifecycleLevel: .debug).run(shutdown: shutdown)
     }
 }
