@@ -13,13 +13,9 @@ public enum CaseLifecycle {
         case illegal(reason: String)
     }
 
-    public static func isClosed(_ status: CaseStatus) -> Bool {
-        status == .completed || status == .refused || status == .withdrawn
-    }
-
     public static func check(from current: CaseStatus?, to next: CaseStatus, allowsReopening: Bool) -> Verdict {
         guard let current else { return .allowed }
-        if isClosed(current) {
+        if current.isClosed {
             if next == .inProgress && allowsReopening { return .reopens }
             let why = next == .inProgress ? "the service does not allow reopening" : "only a new in_progress iteration may follow"
             return .illegal(reason: "\(current.rawValue) -> \(next.rawValue): the case is closed; \(why)")

@@ -23,14 +23,15 @@ public struct CaseReport: Sendable {
         public var p90DaysToCompletion: Double?
         /// Mean of the catalogue's expected days over the group's cases.
         public var expectedDays: Double?
-        /// Cases past their legal maximum.
+        /// Cases past their legal maximum: closed after it, or still open beyond it at the report's time.
         public var slaBreaches = 0
     }
 
     public let rows: [Row]
 
-    /// Cases whose first event falls in `from ..< to`, grouped by `dimensions`.
-    public init(cases: [CaseState], from: Date, to: Date, by dimensions: [Dimension]) {
+    /// Cases whose first event falls in `from ..< to`, grouped by `dimensions`, standing as at `asOf`
+    /// (the report's time: open cases keep ageing, and may pass their legal maximum, with no event).
+    public init(cases: [CaseState], from: Date, to: Date, by dimensions: [Dimension], asOf now: Date) {
         var groups: [[String: String]: [CaseState]] = [:]
         for state in cases where state.openedAt >= from && state.openedAt < to {
             var group: [String: String] = [:]
@@ -57,7 +58,7 @@ public struct CaseReport: Sendable {
                 case .withdrawn: row.withdrawn += 1
                 default: row.open += 1
                 }
-                if state.slaBreached { row.slaBreaches += 1 }
+                if state.slaBreached(asOf: now) { row.slaBreaches += 1 }
                 if let value = state.expectedDays { expected.append(value) }
             }
             days.sort()

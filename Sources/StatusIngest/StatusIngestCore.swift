@@ -46,7 +46,7 @@ public struct StatusIngestCore: Sendable {
     /// Open states stay in memory; closed ones go to the archive.
     private mutating func keep(_ state: CaseState) throws(ClosedCaseArchive.Failure) {
         let key = state.kafkaKey
-        if CaseLifecycle.isClosed(state.status) {
+        if state.status.isClosed {
             closedCases[key] = try archive.put(state)
             openCases[key] = nil
         } else {
@@ -81,7 +81,7 @@ public struct StatusIngestCore: Sendable {
             return .quarantined(QuarantineReason(code: .illegalTransition, message: reason))
         case .allowed, .reopens:
             var state = existing
-            let reopens = CaseLifecycle.isClosed(existing.status)
+            let reopens = existing.status.isClosed
             advance(&state, with: event, service: service, reopens: reopens)
             try keep(state)
             return .accepted(state, notice: service.notice(for: event.status))
@@ -133,7 +133,7 @@ public struct StatusIngestCore: Sendable {
 
     /// Elapsed time, SLA breach and the remaining-time forecast.
     static func measure(_ state: inout CaseState, service: ServiceDefinition) {
-        let closed = CaseLifecycle.isClosed(state.status)
+        let closed = state.status.isClosed
         if closed, let last = state.periods.indices.last, state.periods[last].leftAt == nil {
             state.periods[last].leftAt = state.lastEventAt
         }

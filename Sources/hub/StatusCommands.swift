@@ -77,17 +77,8 @@ enum StatusCommands {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
         let state = try decoder.decode(CaseState.self, from: Data(value))
-        print("case \(state.kafkaKey)  service \(state.serviceId)  channel \(state.channel.rawValue)")
-        print("status \(state.status.rawValue)\(state.step.map { " (step \($0))" } ?? "")  iteration \(state.iteration)")
-        print("elapsed \(days(state.elapsedSeconds))  expected \(state.expectedDays.map { "\($0) d" } ?? "-")  legal maximum \(state.legalMaximumDays.map { "\($0) d" } ?? "-")\(state.slaBreached ? "  SLA BREACHED" : "")")
-        if let forecast = state.forecastRemainingSeconds { print("forecast remaining \(days(forecast))") }
-        print("steps:")
-        for period in state.periods {
-            print("  \(period.key.padding(toLength: 20, withPad: " ", startingAt: 0)) \(period.status.rawValue.padding(toLength: 20, withPad: " ", startingAt: 0)) \(period.leftAt == nil ? "ongoing" : days(period.seconds))")
-        }
+        print(state.summary(asOf: Date()), terminator: "")
     }
-
-    static func days(_ seconds: Double) -> String { String(format: "%.1f d", seconds / 86_400) }
 }
 
 /// `hub report cases`: the MK 399 figures from status.current.
@@ -113,7 +104,7 @@ enum ReportCommand {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
         let cases = values.values.compactMap { try? decoder.decode(CaseState.self, from: Data($0)) }
-        let report = CaseReport(cases: cases, from: from, to: to, by: dimensions)
+        let report = CaseReport(cases: cases, from: from, to: to, by: dimensions, asOf: Date())
         switch arguments.value("format") ?? "table" {
         case "csv": print(report.csv(dimensions: dimensions), terminator: "")
         case "json":

@@ -20,11 +20,11 @@ public struct CaseState: Codable, Sendable, Hashable {
     public var lastEventId: UUID
     /// Time in each step (or status, where the agency names no step), in order of first entry.
     public var periods: [StepPeriod]
-    /// Seconds from the first event to the latest one.
+    /// Seconds from the first event to the latest one (`elapsedSeconds(asOf:)`: to now, while open).
     public var elapsedSeconds: Double
     public var expectedDays: Double?
     public var legalMaximumDays: Double?
-    /// Elapsed time exceeds the legal maximum.
+    /// Elapsed time exceeded the legal maximum at the latest event (`slaBreached(asOf:)`: at any time).
     public var slaBreached: Bool
     /// Expected seconds still to go, from the catalogue's step and total
     /// durations; 0 once closed, nil where the catalogue gives no durations.
@@ -56,6 +56,26 @@ public struct CaseState: Codable, Sendable, Hashable {
     }
 
     public var kafkaKey: String { "\(agency)/\(caseId)" }
+
+    /// Seconds from the first event to `now` while the case is open (it keeps ageing with no event), to
+    /// its closing event once closed (`elapsedSeconds`). Never less than `elapsedSeconds`.
+    public func elapsedSeconds(asOf now: Date) -> Double {
+        status.isClosed ? elapsedSeconds : max(elapsedSeconds, now.timeIntervalSince(openedAt))
+    }
+
+    /// Past the legal maximum at `now`: an open case passes it with no event at all, so the flag stored
+    /// with its latest event (`slaBreached`) can be stale; a closed case keeps the flag it closed with.
+    public func slaBreached(asOf now: Date) -> Bool {
+        if status.isClosed { return slaBreached }
+        guard let legalMaximumDays else { return slaBreached }
+        return slaBreached || elapsedSeconds(asOf: now) > legalMaximumDays * 86_400
+    }
+
+    /// Seconds in the step the case is in, up to `now`; nil once closed (every period has ended).
+    public func secondsInCurrentStep(asOf now: Date) -> Double? {
+        guard !status.isClosed, let last = periods.last, last.leftAt == nil else { return nil }
+        return max(0, now.timeIntervalSince(last.enteredAt))
+    }
 
     /// Total seconds spent per step key, summed over iterations.
     public var secondsPerStep: [String: Double] {

@@ -15,3 +15,8 @@ public enum CaseStatus: String, Codable, Sendable, Hashable, CaseIterable {
     /// The client withdrew the application.
     case withdrawn
 }
+
+extension CaseStatus {
+    /// `completed`, `refused` or `withdrawn`: the case is over (until a reopening, where the catalogue allows one).
+    public var isClosed: Bool { self == .completed || self == .refused || self == .withdrawn }
+}
