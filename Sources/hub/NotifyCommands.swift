@@ -138,15 +138,7 @@ enum NotifyCommands {
                     : "\(receipt.agency)/\(receipt.caseId)" == wanted
                 if matches { receipts.append(receipt) }
             }
-            // One recipient's receipts share a partition, so read order is their true order (a gateway's own
-            // delivery time may be earlier than the worker's `sending`); notices are listed in order of first appearance.
-            func id(_ receipt: NotificationReceipt) -> String { receipt.notificationId?.lowercasedString ?? "-" }
-            var firstSeen: [String: Int] = [:]
-            for (index, receipt) in receipts.enumerated() where firstSeen[id(receipt)] == nil { firstSeen[id(receipt)] = index }
-            receipts = receipts.enumerated().sorted { a, b in
-                let (x, y) = (firstSeen[id(a.element)]!, firstSeen[id(b.element)]!)
-                return x != y ? x < y : a.offset < b.offset
-            }.map(\.element)
+            receipts = ReceiptHistory.ordered(receipts)
             if arguments.has("json") {
                 let encoder = RecordJSON.foundationEncoder()
                 print(String(decoding: try encoder.encode(receipts), as: UTF8.self))
