@@ -26,8 +26,10 @@ public enum Mask {
         return String(address[address.startIndex]) + "***" + address[at...]
     }
 
-    /// Replaces every run of 6+ digits (optionally split by one hyphen, as in
-    /// person codes) inside free text, for messages that may quote input.
+    /// Replaces every run of 6+ digits inside free text, and a person code's
+    /// `DDMMYY-NNNNN` whole (six digits, a hyphen, then digits), for messages
+    /// that may quote input. A hyphen after any other count of digits ends the
+    /// run, so dates (`2026-11-20`) stay readable.
     public static func identifiers(in text: String) -> String {
         let characters = Array(text)
         var out = ""
@@ -39,7 +41,7 @@ public enum Mask {
             while end < characters.count {
                 let c = characters[end]
                 if c.isASCII, c.isNumber { digits += 1 }
-                else if c == "-", hyphens == 0, digits > 0, end + 1 < characters.count,
+                else if c == "-", hyphens == 0, digits == 6, end + 1 < characters.count,
                         characters[end + 1].isASCII, characters[end + 1].isNumber { hyphens += 1 }
                 else { break }
                 end += 1

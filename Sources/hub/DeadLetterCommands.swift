@@ -142,7 +142,8 @@ enum DeadLetterCommands {
             print(String(decoding: (try? JSONSerialization.data(withJSONObject: Dictionary(fields, uniquingKeysWith: { $1 }), options: [.sortedKeys, .prettyPrinted])) ?? Data(), as: UTF8.self))
             return
         }
-        for (name, text) in fields { print(pad(name, 22) + text) }
+        let width = (fields.map(\.0.count).max() ?? 0) + 2
+        for (name, text) in fields { print(pad(name, width) + text) }
     }
 
     static func printStats(_ stats: DeadLetterStats) {

@@ -25,5 +25,9 @@ struct LoggingTests {
         #expect(Mask.personCode("010190-12345") == "01****-*****")
         #expect(Mask.identifiers(in: "client 010190-12345 asked, company 40003000000") == "client 01****-***** asked, company 40*********")
         #expect(Mask.identifiers(in: "case 12345 step 2") == "case 12345 step 2")
+        // The new person code form, codes without their hyphen and phone numbers go; dates and times stay.
+        #expect(Mask.identifiers(in: "320000-00001 01019010000 +37120000000") == "32****-***** 01********* +37*********")
+        #expect(Mask.identifiers(in: #""occurredAt":"2026-11-20T10:00:00+02:00""#) == #""occurredAt":"2026-11-20T10:00:00+02:00""#)
+        #expect(Mask.identifiers(in: "from 2025-03-01 to 20250301") == "from 2025-03-01 to 20******")
     }
 }
