@@ -131,8 +131,11 @@ enum NotifyCommands {
             guard arguments.positionals.count == 2 else { throw UsageError("notify \(command) needs an argument\n\(notifyHelp)") }
             let wanted = arguments.positionals[1]
             var receipts: [NotificationReceipt] = []
+            // The whole topic is read; only receipts that can be about the wanted one are decoded.
+            let needles = command == "show" ? ReceiptHistory.needles(forNotification: wanted) : ReceiptHistory.needles(forCase: wanted)
             try await TopicSnapshot.read(topics: [HubTopics.notifyReceipts.name], client: client, logger: context.logger) { record in
-                guard let value = record.value, let receipt = try? RecordJSON.decode(NotificationReceipt.self, from: Data(value)) else { return }
+                guard let value = record.value, needles.map({ ReceiptHistory.mentions(value, anyOf: $0) }) ?? true,
+                      let receipt = try? RecordJSON.decode(NotificationReceipt.self, from: Data(value)) else { return }
                 let matches = command == "show"
                     ? receipt.notificationId?.lowercasedString == wanted.lowercased() || receipt.fallbackTo?.lowercasedString == wanted.lowercased()
                     : "\(receipt.agency)/\(receipt.caseId)" == wanted

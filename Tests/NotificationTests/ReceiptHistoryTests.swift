@@ -32,3 +32,28 @@ struct ReceiptHistoryTests {
         #expect(NotificationReceipt.Status.allCases.allSatisfy { (0 ... 3).contains(ReceiptHistory.stage($0)) })
     }
 }
+
+@Suite("Finding a case's receipts without decoding every one")
+struct ReceiptScanTests {
+    @Test("receipts of the case or notification match, others do not; ids JSON may escape are not pre-filtered")
+    func needles() throws {
+        let id = UUID()
+        let value = Array(#"{"agency":"VSAA","caseId":"P-77","notificationId":"\#(id.lowercasedString)","status":"created"}"#.utf8)
+        let other = Array(#"{"agency":"VSAA","caseId":"P-771","notificationId":"\#(UUID().lowercasedString)","status":"created"}"#.utf8)
+        let byCase = try #require(ReceiptHistory.needles(forCase: "VSAA/P-77"))
+        #expect(ReceiptHistory.mentions(value, anyOf: byCase))
+        #expect(!ReceiptHistory.mentions(other, anyOf: byCase))
+        let byId = try #require(ReceiptHistory.needles(forNotification: id.uuidString))  // upper case as typed
+        #expect(ReceiptHistory.mentions(value, anyOf: byId))
+        #expect(!ReceiptHistory.mentions(other, anyOf: byId))
+        // At the very start and end, alone, and in a value shorter than the needle.
+        #expect(ReceiptHistory.mentions(Array(#""P-77""#.utf8), anyOf: byCase))
+        #expect(ReceiptHistory.mentions(Array(#"x"P-7"P-77""#.utf8), anyOf: byCase))
+        #expect(!ReceiptHistory.mentions(Array(#""P-7"#.utf8), anyOf: byCase))
+        #expect(!ReceiptHistory.mentions([], anyOf: byCase))
+        #expect(ReceiptHistory.needles(forCase: "VSAA/P\"1") == nil)
+        #expect(ReceiptHistory.needles(forCase: "VSAA/lieta/7") == nil)
+        #expect(ReceiptHistory.needles(forCase: "VSAA/Nr.ā-7") == nil)
+        #expect(ReceiptHistory.needles(forCase: "VSAA") == nil)
+    }
+}
