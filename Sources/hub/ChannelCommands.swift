@@ -26,6 +26,12 @@ enum ChannelCommands {
     dagr: the register API of docs/lookups.md over a synthetic register generated from --seed (no real data).
     """
 
+    /// A sandbox's lines (its address, keys to try, what the fake operator received) are read while it runs,
+    /// often through a pipe: written at once, not when stdout's buffer fills or the sandbox exits.
+    static func say(_ line: String) {
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+    }
+
     static func sandbox(_ words: [String]) async throws {
         let arguments = try Arguments(words, valued: ["config", "port", "latency-ms", "fail-rate", "deliver-after-ms", "down-seconds", "seed"], switches: [])
         guard !arguments.has("help"), ["eaddress", "sms", "push", "dagr"].contains(arguments.positionals.first ?? "") else { print(sandboxHelp); return }
@@ -39,9 +45,9 @@ enum ChannelCommands {
                                         settings: settings)
             try register.start()
             let sample = register.register
-            print("register emulator on \(register.baseURL) (Ctrl-C stops it): \(sample.personCodes.count) persons, \(sample.companyNumbers.count) companies, "
+            say("register emulator on \(register.baseURL) (Ctrl-C stops it): \(sample.personCodes.count) persons, \(sample.companyNumbers.count) companies, "
                   + "\(sample.addressCodes.count) addresses; e.g. personCode \(sample.personCodes[0]), regNumber \(sample.companyNumbers[0]), address code \(sample.addressCodes[0])")
-            print("make a change happen: curl -X POST \(register.baseURL)/sandbox/changes -d '{\"kind\": \"company.liquidated\", \"key\": \"\(sample.companyNumbers[0])\"}'")
+            say("make a change happen: curl -X POST \(register.baseURL)/sandbox/changes -d '{\"kind\": \"company.liquidated\", \"key\": \"\(sample.companyNumbers[0])\"}'")
             try await ServiceGroup(services: [SandboxService(name: "dagr-sandbox", stop: register.stop)], logger: Logger(component: "sandbox", threshold: .info))
                 .run(shutdown: ShutdownSignal())
             return
@@ -54,7 +60,7 @@ enum ChannelCommands {
             if down > 0 { settings.downUntil = Date().addingTimeInterval(Double(down)) }
             let gateway = PushGateway(port: try arguments.integer("port", default: 8091), settings: settings)
             try gateway.start()
-            print("push gateway emulator on \(gateway.baseURL) (Ctrl-C stops it)")
+            say("push gateway emulator on \(gateway.baseURL) (Ctrl-C stops it)")
             try await ServiceGroup(services: [SandboxService(name: "push-sandbox", stop: gateway.stop)], logger: Logger(component: "sandbox", threshold: .info))
                 .run(shutdown: ShutdownSignal())
             return
@@ -63,7 +69,7 @@ enum ChannelCommands {
             guard KannelSandbox.isInstalled else { throw UsageError("Kannel is not installed: run 'make setup' (Debian packages kannel, kannel-extras)") }
             let kannel = try KannelSandbox(sendPort: try arguments.integer("port", default: 13013))
             try await kannel.start()
-            print("Kannel on \(kannel.sendURL) (Ctrl-C stops it)\nchannel.sms.gateways = \(kannel.gatewaySetting)")
+            say("Kannel on \(kannel.sendURL) (Ctrl-C stops it)\nchannel.sms.gateways = \(kannel.gatewaySetting)")
             let shutdown = ShutdownSignal()
             try await ServiceGroup(services: [KannelSandboxService(kannel: kannel, echo: true)],
                                    logger: Logger(component: "sandbox", threshold: .info)).run(shutdown: shutdown)
@@ -77,7 +83,7 @@ enum ChannelCommands {
         if down > 0 { settings.downUntil = Date().addingTimeInterval(Double(down)) }
         let mailbox = EAddressMailbox(port: try arguments.integer("port", default: 8090), settings: settings)
         try mailbox.start()
-        print("e-address mailbox emulator on \(mailbox.baseURL) (Ctrl-C stops it)")
+        say("e-address mailbox emulator on \(mailbox.baseURL) (Ctrl-C stops it)")
         let shutdown = ShutdownSignal()
         let service = SandboxService(name: "eaddress-sandbox", stop: mailbox.stop)
         try await ServiceGroup(services: [service], logger: Logger(component: "sandbox", threshold: .info)).run(shutdown: shutdown)
@@ -222,7 +228,7 @@ struct KannelSandboxService: HubService {
             guard echo else { continue }
             let received = kannel.received
             for message in received.dropFirst(seen) {
-                print("operator received: from \(message.from) to \(message.to), \(message.parts) part(s)\(message.ucs2 ? ", UCS-2" : "")")
+                ChannelCommands.say("operator received: from \(message.from) to \(message.to), \(message.parts) part(s)\(message.ucs2 ? ", UCS-2" : "")")
             }
             seen = max(seen, received.count)
         }

@@ -168,7 +168,8 @@ enum LookupCommands {
     /// Reads a policy file (one entry per agency, each agency once) and publishes it to `dagr.policy`.
     static func publishPolicies(file: URL, client: KafkaClientProperties, logger: Logger) async throws -> Int {
         let policies: [LookupPolicy]
-        do { policies = try JSONDecoder().decode([LookupPolicy].self, from: Data(contentsOf: file)) } catch {
+        let data = try Data(contentsOf: file)
+        do { policies = try JSONDecoder().decode([LookupPolicy].self, from: data) } catch {
             throw UsageError("\(file.path) is not a lookup policy file: \(error)")
         }
         guard Set(policies.map(\.agency)).count == policies.count else { throw UsageError("\(file.path) names an agency twice") }

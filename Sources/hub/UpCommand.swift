@@ -70,6 +70,10 @@ enum UpCommand {
         services.append(try ChannelCommands.makePushWorker(client: client, context: context, url: push?.baseURL, metrics: metrics, readiness: readiness))
         // The register emulator for the lookup service, with the sample access policy.
         let register = try emulate("dagr", port: 8092) { DAGRRegister(port: $0) }
+        if let sample = register?.register {
+            // Keys to try, as `hub sandbox dagr` prints them (its persons are synthetic, but person codes stay out of logs).
+            logger.info("dagr emulator keys to try", ["regNumber": sample.companyNumbers[0], "addressCode": sample.addressCodes[0]])
+        }
         if register != nil, let policy = SampleFiles.find("lookup-policy.json") {
             let agencies = try await LookupCommands.publishPolicies(file: policy, client: client, logger: logger)
             logger.info("sample lookup policy loaded", ["agencies": String(agencies)])

@@ -41,6 +41,15 @@ do {
 } catch let error as UsageError {
     FileHandle.standardError.write(Data("hub: \(error.description)\n".utf8))
     exit(2)
+} catch let error as CocoaError where error.filePath != nil {
+    // A file named on the command line (a catalogue, profiles, a policy) that cannot be read.
+    let why = switch error.code {
+    case .fileReadNoSuchFile, .fileNoSuchFile: "no such file"
+    case .fileReadNoPermission: "permission denied"
+    default: error.localizedDescription
+    }
+    FileHandle.standardError.write(Data("hub: cannot read \(error.filePath!): \(why)\n".utf8))
+    exit(1)
 } catch {
     FileHandle.standardError.write(Data("hub: \(error)\n".utf8))
     exit(1)
