@@ -77,6 +77,8 @@ public final class DAGRRegister: Sendable {
         var register: Register
         var calls = 0
         var changes: [Change] = []
+        /// When the latest change was applied: answers are as of then (or of the register's start, before any).
+        var lastChangeAt: Date?
         /// Change ids only grow, across restarts too: they count on from the start time in milliseconds.
         var firstChangeId = Int(Date().timeIntervalSince1970 * 1000) * 1000
     }
@@ -84,6 +86,7 @@ public final class DAGRRegister: Sendable {
     private let state: SharedState<State>
     private let server: HTTPServer
     private let pause: EmulatorPause
+    /// When the register was generated: answers before any change are as of then.
     public let asOf: Date
 
     public init(host: String = "127.0.0.1", port: Int = 0, seed: UInt64 = 2026, settings: Settings = Settings()) {
@@ -212,9 +215,11 @@ public final class DAGRRegister: Sendable {
         default:
             return nil
         }
+        let now = Date()
         let change = Change(changeId: state.firstChangeId + state.changes.count + 1, kind: order.kind, objectType: type, key: order.key,
-                            changedAt: RFC3339Timestamp.format(Date()), changedFields: fields)
+                            changedAt: RFC3339Timestamp.format(now), changedFields: fields)
         state.changes.append(change)
+        state.lastChangeAt = now
         return change
     }
 
@@ -227,10 +232,12 @@ public final class DAGRRegister: Sendable {
         if settings.latency > .zero { pause.sleep(settings.latency) }
         if let down = settings.downUntil, Date() < down { return problem(503, "unavailable", "the register is down") }
         if settings.failureRate > 0, Double.random(in: 0 ..< 1) < settings.failureRate { return problem(503, "unavailable", "try again") }
-        guard let record = state.withLock({ find(request, $0.register) }) else { return problem(404, "not_found", "no such record") }
+        guard let (record, changedAt) = state.withLock({ state in find(request, state.register).map { ($0, state.lastChangeAt) } }) else {
+            return problem(404, "not_found", "no such record")
+        }
         var writer = JSONWriter()
         writer.object { json in
-            json.member("asOf", RFC3339Timestamp.format(asOf))
+            json.member("asOf", RFC3339Timestamp.format(changedAt ?? asOf))
             json.member("record", record)
         }
         return .json(String(decoding: writer.bytes, as: UTF8.self))

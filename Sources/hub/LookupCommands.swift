@@ -95,8 +95,8 @@ enum LookupCommands {
         let found = try await list(RegisterChange.self, on: HubTopics.dagrChanges.name, arguments: arguments, client: client, context: context,
                                    keep: { change in (kind == nil || change.kind == kind) && (since.map { change.changedAt >= $0 } ?? true) },
                                    order: { $0.changeId < $1.changeId },
-                                   header: "change  changed at            kind                  object                               fields") { change in
-            [String(change.changeId).padding(toLength: 8, withPad: " ", startingAt: 0),
+                                   header: "change              changed at            kind                  object                               fields") { change in
+            [String(change.changeId).padding(toLength: 20, withPad: " ", startingAt: 0),
              RFC3339Timestamp.format(change.changedAt).prefix(19).description.padding(toLength: 22, withPad: " ", startingAt: 0),
              change.kind.padding(toLength: 22, withPad: " ", startingAt: 0),
              change.objectKey.padding(toLength: 37, withPad: " ", startingAt: 0),

@@ -63,6 +63,7 @@ struct ChangeFeedUnitTests {
         guard case .changes(let none) = await connector.changes(since: 0, limit: 10) else { Issue.record("no change list"); return }
         #expect(none.isEmpty)
         let company = register.register.companyNumbers[0], address = register.register.addressCodes[0], person = register.register.personCodes[0]
+        let beforeChanges = Date()
         #expect(register.liquidate(company: company) != nil)
         #expect(register.change(.init(kind: "company.renamed", key: company, value: "SIA \"Jauns\"")) != nil)
         #expect(register.change(.init(kind: "address.changed", key: address, value: "Brīvības iela 1, Rīga, LV-1001")) != nil)
@@ -81,6 +82,11 @@ struct ChangeFeedUnitTests {
 
         // Integrators make changes happen over HTTP.
         let http = CurlHTTPClient(connections: 1, timeout: .seconds(5))
+        // Answers after a change are as of that change, not of the register's start.
+        guard case .success(let lookup) = await http.perform(.init(method: "GET", url: register.baseURL + "/v1/companies?regNumber=\(company)")),
+              let body = try JSONSerialization.jsonObject(with: Data(lookup.body)) as? [String: Any],
+              let asOf = (body["asOf"] as? String).flatMap(RFC3339Timestamp.parse) else { Issue.record("no company answer"); return }
+        #expect(register.asOf < beforeChanges && asOf >= beforeChanges)
         func order(_ body: String) async -> Int {
             guard case .success(let answer) = await http.perform(.init(method: "POST", url: register.baseURL + "/sandbox/changes",
                                                                         headers: [("Content-Type", "application/json")], body: Array(body.utf8))) else { return 0 }
