@@ -118,7 +118,7 @@ enum DeadLetterCommands {
                   + pad(index.resolution(of: letter.id).rawValue, 9) + pad(Mask.identifiers(in: letter.keyString ?? "(null)"), 24)
                   + ValuePreview.of(letter.value))
         }
-        print("\(letters.count) dead letters")
+        print(letters.count == 1 ? "1 dead letter" : "\(letters.count) dead letters")
     }
 
     static func show(_ letter: DeadLetter, state: DeadLetterState?, json: Bool, reveal: Bool) {
@@ -147,7 +147,7 @@ enum DeadLetterCommands {
     }
 
     static func printStats(_ stats: DeadLetterStats) {
-        print("\(stats.total) dead letters")
+        print(stats.total == 1 ? "1 dead letter" : "\(stats.total) dead letters")
         for (title, counts) in [("by origin", stats.byOrigin), ("by reason", stats.byReason), ("by state", stats.byResolution)] {
             print("\n\(title):")
             for (name, count) in counts.sorted(by: { ($0.value, $1.key) > ($1.value, $0.key) }) { print("  " + pad(String(count), 8) + name) }
