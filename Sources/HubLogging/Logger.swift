@@ -37,6 +37,12 @@ public struct Logger: Sendable {
         Logger(component: component, threshold: threshold, sink: sink, fields: fields.merging(extra) { $1 })
     }
 
+    /// A logger that writes only lines at `level` or above (and what this one would write anyway, if stricter):
+    /// for a one-shot command whose library's routine lines (a consumer's assignment) are noise.
+    public func atLeast(_ level: LogLevel) -> Logger {
+        Logger(component: component, threshold: max(threshold, level), sink: sink, fields: fields)
+    }
+
     public func isEnabled(_ level: LogLevel) -> Bool { level >= threshold }
 
     public func log(_ level: LogLevel, _ message: @autoclosure () -> String, _ extra: [String: String] = [:]) {

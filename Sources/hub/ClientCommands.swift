@@ -49,7 +49,8 @@ enum ClientCommands {
         configuration.enableAutoCommit = arguments.value("group") != nil
         configuration.startFromEarliest = arguments.has("from-beginning") || arguments.value("group") == nil
         configuration.sessionTimeoutMilliseconds = 6_000
-        let consumer = try KafkaConsumer(configuration: configuration, subscription: .topics([topic]), logger: context.logger)
+        // The records go to stdout; the consumer's assignment and revocation lines would only crowd stderr.
+        let consumer = try KafkaConsumer(configuration: configuration, subscription: .topics([topic]), logger: context.logger.atLeast(.warning))
         if timeout > 0 {
             Task {
                 try? await Task.sleep(nanoseconds: UInt64(timeout) * 1_000_000_000)

@@ -20,6 +20,17 @@ struct LoggingTests {
         #expect(object["ts"]?.hasSuffix("Z") == true)
     }
 
+    @Test("a stricter view of a logger drops its routine lines and keeps its sink and fields; it never loosens")
+    func atLeast() throws {
+        let capture = LogCapture()
+        let logger = Logger(component: "consume", threshold: .info, sink: capture.sink).with(["instance": "a"])
+        let quiet = logger.atLeast(.warning)
+        quiet.info("partitions assigned")
+        quiet.warning("consumer error")
+        #expect(capture.lines.count == 1 && capture.lines[0].contains("consumer error") && capture.lines[0].contains("\"instance\":\"a\""))
+        #expect(Logger(component: "x", threshold: .error).atLeast(.warning).threshold == .error)
+    }
+
     @Test("person codes are masked, alone or inside text")
     func masking() {
         #expect(Mask.personCode("010190-12345") == "01****-*****")
