@@ -78,11 +78,7 @@ public final class LocalBroker: @unchecked Sendable {
         guard !stopped else { return }
         stopped = true
         guard process.isRunning else { return }
-        process.terminate()
-        let deadline = Date().addingTimeInterval(5)
-        while process.isRunning && Date() < deadline { usleep(20_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
+        process.terminate(grace: 5)
     }
 
     deinit { stop() }

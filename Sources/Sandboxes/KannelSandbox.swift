@@ -211,11 +211,7 @@ public final class KannelSandbox: @unchecked Sendable {
         guard let process = lock.withLock({ processes.removeValue(forKey: name) }) else { return }
         guard process.isRunning else { return }
         // bearerbox's orderly shutdown can wait long on queued messages: a second's grace, then SIGKILL.
-        process.terminate()
-        let deadline = Date().addingTimeInterval(1)
-        while process.isRunning && Date() < deadline { usleep(20_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
+        process.terminate(grace: 1)
     }
 
     private func waitFor(seconds: Double = 30, _ condition: @escaping @Sendable () async -> Bool) async throws {

@@ -70,12 +70,7 @@ public final class SMTPSandbox: @unchecked Sendable {
     @discardableResult
     public func stop() -> Int32? {
         guard let process = lock.withLock({ () -> Process? in defer { self.process = nil }; return self.process }), process.isRunning else { return nil }
-        process.terminate()
-        let deadline = Date().addingTimeInterval(2)
-        while process.isRunning && Date() < deadline { usleep(10_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
-        return process.terminationReason == .uncaughtSignal ? process.terminationStatus : 0
+        return process.terminate(grace: 2)
     }
 
     /// Messages received so far.

@@ -13,4 +13,18 @@ extension Process {
         defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
         try run()
     }
+
+    /// SIGTERM, then SIGKILL if it still runs after `grace` seconds; returns once it has exited, with the
+    /// signal that ended it (0 when it exited by itself first). What every child the hub starts is stopped with.
+    @discardableResult
+    public func terminate(grace: Double) -> Int32 {
+        if isRunning {
+            terminate()
+            let deadline = Date().addingTimeInterval(grace)
+            while isRunning && Date() < deadline { usleep(10_000) }
+            if isRunning { kill(processIdentifier, SIGKILL) }
+        }
+        waitUntilExit()
+        return terminationReason == .uncaughtSignal ? terminationStatus : 0
+    }
 }
