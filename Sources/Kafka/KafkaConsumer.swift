@@ -15,6 +15,18 @@ public final class KafkaConsumer: Sendable {
     private let logger: Logger
     public let configuration: KafkaConsumerConfiguration
 
+    /// A consumer assigned every partition of `topics` at its end as it is now, outside any group (no
+    /// rebalancing to wait for): it reads what is written after it returns, and none of what came before.
+    public static func fromEnds(of topics: [String], configuration: KafkaConsumerConfiguration, logger: Logger) async throws(KafkaError) -> KafkaConsumer {
+        let admin = try KafkaAdmin(client: configuration.client, logger: logger)
+        let partitions = try await admin.partitions(of: topics)
+        await admin.close()
+        let probe = try KafkaConsumer(configuration: configuration, subscription: .partitionsFromStart([]), logger: logger)
+        let ends = try await probe.watermarks(partitions).mapValues(\.high)
+        await probe.close()
+        return try KafkaConsumer(configuration: configuration, subscription: .partitionsAt(ends), logger: logger)
+    }
+
     public init(configuration: KafkaConsumerConfiguration, subscription: KafkaSubscription, logger: Logger,
                 onRebalance: (@Sendable (KafkaRebalanceEvent) -> Void)? = nil) throws(KafkaError) {
         let logger = logger.named("kafka.consumer").with(["group": configuration.groupID])

@@ -27,17 +27,11 @@ public final class LookupClient: Sendable {
         var producerConfiguration = KafkaProducerConfiguration(client: client)
         producerConfiguration.lingerMilliseconds = LookupRoundTrip.lingerMilliseconds
         producer = try KafkaProducer(configuration: producerConfiguration, logger: logger)
-        let admin = try KafkaAdmin(client: client, logger: logger)
-        let partitions = try await admin.partitions(of: [replyTopic])
-        await admin.close()
         var configuration = KafkaConsumerConfiguration(client: client, groupID: "lookup-client-\(UUID().uuidString.prefix(8))")
         configuration.enableAutoCommit = false
         configuration.maxFetchWaitMilliseconds = LookupRoundTrip.maxFetchWaitMilliseconds
         // From the ends as they are now, resolved before the first request: a reply written at once is not skipped.
-        let probe = try KafkaConsumer(configuration: configuration, subscription: .partitionsFromStart([]), logger: logger)
-        let ends = try await probe.watermarks(partitions).mapValues(\.high)
-        await probe.close()
-        consumer = try KafkaConsumer(configuration: configuration, subscription: .partitionsAt(ends), logger: logger)
+        consumer = try await KafkaConsumer.fromEnds(of: [replyTopic], configuration: configuration, logger: logger)
         let task = Task { [self] in await read() }
         reading.withLock { $0 = task }
     }

@@ -100,15 +100,12 @@ enum LookupBench {
         print(pad("curl straight at the register (ceiling, \(connections) at once)", 50) + pad(format(ceiling, 0), 12)
               + pad(format(ceilingSeconds, 2), 10) + pad("-", 10) + pad("-", 10) + "-")
         for (name, phase) in [("through the bus, full load (\(callers) callers)", full), ("through the bus, half load (\(Int(rate))/s)", half),
-                              ("through the bus, light load (\(Int(lightRate))/s)", light)] {
+                              ("through the bus, light load (\(Int(lightRate))/s)", light),
+                              ("the bus alone, an echo, full load (\(callers) callers)", bareFull),
+                              ("the bus alone, an echo, half load (\(Int(rate))/s)", bare)] {
             print(pad(name, 50) + pad(format(phase.throughput, 0), 12) + pad(format(phase.seconds, 2), 10) + pad(format(phase.p50, 2), 10)
                   + pad(format(phase.p99, 2), 10) + "\(phase.found) of \(phase.lookups)")
         }
-        print(pad("the bus alone, an echo, full load (\(callers) callers)", 50) + pad(format(bareFull.throughput, 0), 12)
-              + pad(format(bareFull.seconds, 2), 10) + pad(format(bareFull.p50, 2), 10) + pad(format(bareFull.p99, 2), 10)
-              + "\(bareFull.found) of \(bareFull.lookups) answered")
-        print(pad("the bus alone, an echo, half load (\(Int(rate))/s)", 50) + pad(format(bare.throughput, 0), 12) + pad(format(bare.seconds, 2), 10)
-              + pad(format(bare.p50, 2), 10) + pad(format(bare.p99, 2), 10) + "\(bare.found) of \(bare.lookups) answered")
         let ratio = format(full.throughput / ceiling, 2), halfP99 = format(half.p99, 2), peak = format(peakMB, 1)
         print("ratio \(ratio)x the register's own ceiling (goal: at least 0.5x); p99 at half load \(halfP99) ms (goal: under 20 ms); peak RSS \(peak) MB")
         print("latency: the caller's round trip, request published to reply read; the reply goes out at once, the audit commits with the request's offset")
@@ -138,13 +135,7 @@ enum LookupBench {
         var configuration = KafkaConsumerConfiguration(client: client, groupID: "bench-echo-\(UUID().uuidString.prefix(8))")
         configuration.enableAutoCommit = false
         configuration.maxFetchWaitMilliseconds = LookupRoundTrip.maxFetchWaitMilliseconds
-        let admin = try KafkaAdmin(client: client, logger: logger)
-        let partitions = try await admin.partitions(of: [HubTopics.dagrLookupRequests.name])
-        await admin.close()
-        let probe = try KafkaConsumer(configuration: configuration, subscription: .partitionsFromStart([]), logger: logger)
-        let ends = try await probe.watermarks(partitions).mapValues(\.high)
-        await probe.close()
-        let consumer = try KafkaConsumer(configuration: configuration, subscription: .partitionsAt(ends), logger: logger)
+        let consumer = try await KafkaConsumer.fromEnds(of: [HubTopics.dagrLookupRequests.name], configuration: configuration, logger: logger)
         var producerConfiguration = KafkaProducerConfiguration(client: client)
         producerConfiguration.lingerMilliseconds = LookupRoundTrip.lingerMilliseconds
         let producer = try KafkaProducer(configuration: producerConfiguration, logger: logger)
