@@ -21,10 +21,10 @@ extension CaseState {
             if let forecast = forecastRemainingSeconds { lines.append("forecast remaining at the latest event \(days(forecast))") }
         }
         lines.append("steps:")
-        let ongoing = secondsInCurrentStep(asOf: now)
-        for (index, period) in periods.enumerated() {
-            let time = period.leftAt != nil ? days(period.seconds)
-                : index == periods.count - 1 ? ongoing.map { "\(days($0)) so far" } ?? "ongoing" : "ongoing"
+        // Only the last period can be open (`secondsInCurrentStep` is its time so far).
+        let ongoing = secondsInCurrentStep(asOf: now).map { "\(days($0)) so far" } ?? "ongoing"
+        for period in periods {
+            let time = period.leftAt != nil ? days(period.seconds) : ongoing
             lines.append("  " + period.key.padding(toLength: 20, withPad: " ", startingAt: 0) + " "
                          + period.status.rawValue.padding(toLength: 20, withPad: " ", startingAt: 0) + " " + time)
         }

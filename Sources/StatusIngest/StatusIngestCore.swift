@@ -138,7 +138,7 @@ public struct StatusIngestCore: Sendable {
             state.periods[last].leftAt = state.lastEventAt
         }
         state.elapsedSeconds = state.lastEventAt.timeIntervalSince(state.openedAt)
-        if let maximum = service.legalMaximumDays { state.slaBreached = state.elapsedSeconds > maximum * 86_400 }
+        if state.legalMaximumDays != nil { state.slaBreached = state.passesLegalMaximum(state.elapsedSeconds) }
         state.forecastRemainingSeconds = closed ? 0 : forecast(state, service: service)
     }
 

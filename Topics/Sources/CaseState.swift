@@ -66,9 +66,12 @@ public struct CaseState: Codable, Sendable, Hashable {
     /// Past the legal maximum at `now`: an open case passes it with no event at all, so the flag stored
     /// with its latest event (`slaBreached`) can be stale; a closed case keeps the flag it closed with.
     public func slaBreached(asOf now: Date) -> Bool {
-        if status.isClosed { return slaBreached }
-        guard let legalMaximumDays else { return slaBreached }
-        return slaBreached || elapsedSeconds(asOf: now) > legalMaximumDays * 86_400
+        status.isClosed ? slaBreached : slaBreached || passesLegalMaximum(elapsedSeconds(asOf: now))
+    }
+
+    /// Whether `seconds` from the first event are past the legal maximum (never, where the catalogue gives none).
+    public func passesLegalMaximum(_ seconds: Double) -> Bool {
+        legalMaximumDays.map { seconds > $0 * 86_400 } ?? false
     }
 
     /// Seconds in the step the case is in, up to `now`; nil once closed (every period has ended).
