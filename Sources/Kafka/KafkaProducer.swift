@@ -89,7 +89,7 @@ public final class KafkaProducer: Sendable {
     }
 
     /// Without a `completion` the record carries no waiter and its delivery report is dropped.
-    private func produce(_ record: KafkaProducerRecord,
+    func produce(_ record: KafkaProducerRecord,
                          completion: (@Sendable (Result<KafkaDeliveryReport, KafkaError>) -> Void)?) -> rd_kafka_resp_err_t {
         if closed.load(ordering: .acquiring) { return RD_KAFKA_RESP_ERR__DESTROY }
         var headers: OpaquePointer? = nil
