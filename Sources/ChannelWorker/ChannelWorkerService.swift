@@ -27,7 +27,9 @@ import Topics
 /// `prepared` notices of different recipients are in hand at once, each with
 /// its `sending` receipt written before it waits for the gateway, so a worker
 /// killed mid-stream leaves at most `prepared` notices whose send is
-/// uncertain; one recipient's notices go in order. The connector's own
+/// uncertain; one recipient's notices go in order. The `sending` receipts go
+/// to the broker in groups of half of `prepared` (or after 2 ms), since the
+/// broker's cost is mostly per request. The connector's own
 /// connections (`inFlight`) bound the calls with the gateway at once: a
 /// connection that finishes takes the next prepared notice straight away. Gateways that report outcomes by
 /// calling back (Kannel's delivery reports) deliver them through the
@@ -82,14 +84,19 @@ public final class ChannelWorkerService: HubService {
             if wait > 0 { try await Task.sleep(for: .milliseconds(Int(wait * 1000))) }
         }
 
+        /// Feeds the circuit; its gauge is written when the circuit's state changes (and on the first outcome).
         func record(_ outcome: GatewayOutcome, channel: NotifyChannel, metrics: MetricsRegistry) {
-            let state = breaker.withLock { breaker -> CircuitBreaker.State in
+            let changed = breaker.withLock { breaker -> CircuitBreaker.State? in
+                let before = breaker.state
                 breaker.record(success: !outcome.isTemporary, at: Date())
-                return breaker.state
+                return breaker.state != before ? breaker.state : nil
             }
+            let first = !gaugeWritten.exchange(true, ordering: .relaxed)
+            guard let state = changed ?? (first ? breaker.withLock({ $0.state }) : nil) else { return }
             metrics.set("hub_channel_circuit_open", state == .closed ? 0 : 1, labels: ["channel": channel.rawValue],
                         help: "1 while the gateway's circuit is open or half-open.")
         }
+        private let gaugeWritten = Atomic<Bool>(false)
     }
 
     public let name: String
@@ -155,10 +162,13 @@ public final class ChannelWorkerService: HubService {
         let outstanding = Set(ledger.outstanding)
         ledger.about.withLock { $0 = $0.filter { outstanding.contains($0.key) } }
         logger.info("ledger loaded", ["outstanding": String(ledger.outstanding.count)])
-        // `sending` receipts are awaited one by one before each gateway call: no batching delay.
+        // Each `sending` receipt is acknowledged before its gateway call. They go in groups of half the notices in
+        // hand (`KafkaGroupedSender`): the broker's cost is mostly per request, and the other half keeps the
+        // connections busy meanwhile. A 1 ms linger lets librdkafka send a group as one request per partition.
         var receiptsConfiguration = KafkaProducerConfiguration(client: client)
-        receiptsConfiguration.lingerMilliseconds = 0
+        receiptsConfiguration.lingerMilliseconds = 1
         let receipts = try KafkaProducer(configuration: receiptsConfiguration, logger: logger)
+        let sendings = KafkaGroupedSender(producer: receipts, groupSize: max(1, settings.prepared / 2))
         let routing = FailureRouting(service: name, ladder: settings.ladder, hubVersion: hubVersion)
         let connector = self.connector, metrics = self.metrics, name = self.name
         let gate = GatewayGuard(settings)
@@ -208,7 +218,7 @@ public final class ChannelWorkerService: HubService {
                     sending.value.notice = notice
                     sending.record = Self.receiptRecord(sending.value)
                 }
-                _ = try await receipts.send(sending.record)
+                _ = try await sendings.send(sending.record)
                 ledger.record(sending.value)
                 ledger.about.withLock { $0[notice.notificationId] = sending.value }
                 let start = ContinuousClock.now
@@ -233,26 +243,26 @@ public final class ChannelWorkerService: HubService {
     /// The records an outcome makes; a temporary one throws, to climb the retry ladder.
     static func outputs(for outcome: GatewayOutcome, notice: Notice, ledger: Ledger, metrics: MetricsRegistry,
                         stage: String) throws -> [KafkaProducerRecord] {
-        let labels = ["channel": notice.channel.rawValue]
+        let channel = notice.channel.rawValue, labels = ["channel": channel]
         let made: (value: NotificationReceipt, record: KafkaProducerRecord)
         switch outcome {
         case .accepted(let reference):
-            metrics.increment("hub_channel_sends_total", labels: labels.merging(["outcome": "accepted"]) { $1 }, help: "Sends by outcome.")
+            metrics.increment("hub_channel_sends_total", labels: ["channel": channel, "outcome": "accepted"], help: "Sends by outcome.")
             // A delivery report may have arrived while the call returned: then the outcome is written already.
             if ledger.decision(notice.notificationId) == .done { return [] }
             ledger.about.withLock { $0[notice.notificationId]?.gatewayReference = reference }
             made = receipt(.sending, for: notice, reason: "accepted", reference: reference)
         case .delivered(let reference, let at):
-            metrics.increment("hub_channel_sends_total", labels: labels.merging(["outcome": "delivered"]) { $1 }, help: "Sends by outcome.")
+            metrics.increment("hub_channel_sends_total", labels: ["channel": channel, "outcome": "delivered"], help: "Sends by outcome.")
             made = receipt(.delivered, for: notice, reason: nil, reference: reference, at: at)
         case .permanent(let code, _):
-            metrics.increment("hub_channel_sends_total", labels: labels.merging(["outcome": "permanent"]) { $1 }, help: "Sends by outcome.")
+            metrics.increment("hub_channel_sends_total", labels: ["channel": channel, "outcome": "permanent"], help: "Sends by outcome.")
             var failed = receipt(.permanentFailure, for: notice, reason: code, reference: nil)
             failed.value.notice = notice  // so the fan-out can fall back to the next channel
             failed.record = receiptRecord(failed.value)
             made = failed
         case .partlyDelivered(let reference, let at, let invalid):
-            metrics.increment("hub_channel_sends_total", labels: labels.merging(["outcome": "delivered"]) { $1 }, help: "Sends by outcome.")
+            metrics.increment("hub_channel_sends_total", labels: ["channel": channel, "outcome": "delivered"], help: "Sends by outcome.")
             metrics.increment("hub_channel_invalid_contacts_total", by: Double(invalid.count), labels: labels,
                               help: "Contacts gateways said are no longer valid (push tokens of removed apps).")
             var partly = receipt(.delivered, for: notice, reason: "some_contacts_invalid", reference: reference, at: at)
@@ -260,7 +270,7 @@ public final class ChannelWorkerService: HubService {
             partly.record = receiptRecord(partly.value)
             made = partly
         case .contactsInvalid(let contacts, _):
-            metrics.increment("hub_channel_sends_total", labels: labels.merging(["outcome": "permanent"]) { $1 }, help: "Sends by outcome.")
+            metrics.increment("hub_channel_sends_total", labels: ["channel": channel, "outcome": "permanent"], help: "Sends by outcome.")
             metrics.increment("hub_channel_invalid_contacts_total", by: Double(contacts.count), labels: labels,
                               help: "Contacts gateways said are no longer valid (push tokens of removed apps).")
             var failed = receipt(.permanentFailure, for: notice, reason: "contacts_invalid", reference: nil)
@@ -269,7 +279,7 @@ public final class ChannelWorkerService: HubService {
             failed.record = receiptRecord(failed.value)
             made = failed
         case .temporary(let code, let message):
-            metrics.increment("hub_channel_sends_total", labels: labels.merging(["outcome": "temporary"]) { $1 }, help: "Sends by outcome.")
+            metrics.increment("hub_channel_sends_total", labels: ["channel": channel, "outcome": "temporary"], help: "Sends by outcome.")
             throw RecordFailure(.retriable, code: code, message: message, stage: "send")
         }
         ledger.record(made.value)

@@ -50,7 +50,7 @@ public struct HubConfiguration: Sendable, Equatable {
         "dagr.inflight": ("64", "lookup requests the service handles side by side"),
         "dagr.changes.poll.ms": ("5000", "how often the change feed asks the register's change list for new changes (milliseconds)"),
         "channel.inflight": ("8", "notices a channel worker has with its gateway at once: the connector's connections (different recipients; one recipient's notices go in order)"),
-        "channel.prepared": ("64", "notices a channel worker holds at once with their sending receipt written, ready for a free connection (at least channel.inflight): the most a crash leaves uncertain"),
+        "channel.prepared": ("64", "notices a channel worker holds at once with their sending receipt written, ready for a free connection (at least channel.inflight): the most a crash leaves uncertain; their sending receipts go to the broker in groups of half this many"),
         "channel.circuit.failures": ("5", "temporary failures in a row after which a channel worker stops calling its gateway for a while"),
         "channel.circuit.open.seconds": ("30", "how long the circuit stays open before one trial call"),
         "channel.retry.ladder": ("10s,1m,10m", "retry delays of the channel workers for time-outs, 5xx and 429; then technical-failure and a dead letter"),

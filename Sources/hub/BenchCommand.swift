@@ -227,6 +227,8 @@ enum BenchCommand {
         let running: Task<Void, any Error>
         let processCPU: Double
         let brokerCPU: Double?
+        /// This process's context switches meanwhile.
+        var switches = 0
 
         /// CPU per committed record, in µs: this process's, and the broker's when it was measured.
         var microsPerRecord: (process: Double, broker: Double?) {
@@ -275,12 +277,14 @@ enum BenchCommand {
         func committed() -> Int { Int(metrics.value("hub_records_in_total", labels: ["stage": stage]) ?? 0) }
         while !readiness.isReady && committed() == 0 { try await Task.sleep(for: .milliseconds(5)) }
         let start = ContinuousClock.now
-        let (ownAtStart, brokerAtStart) = (CPUTime.own, broker.flatMap(CPUTime.of))
+        let (ownAtStart, brokerAtStart, switchesAtStart) = (CPUTime.own, broker.flatMap(CPUTime.of), CPUTime.switches)
         while committed() < records, ContinuousClock.now < start + .seconds(600) { try await Task.sleep(for: .milliseconds(5)) }
         let seconds = (ContinuousClock.now - start).inSeconds
         let (ownAtEnd, brokerAtEnd) = (CPUTime.own, broker.flatMap(CPUTime.of))
-        return Drained(seconds: seconds, committed: committed(), running: running, processCPU: ownAtEnd - ownAtStart,
-                       brokerCPU: brokerAtEnd.flatMap { end in brokerAtStart.map { end - $0 } })
+        var drained = Drained(seconds: seconds, committed: committed(), running: running, processCPU: ownAtEnd - ownAtStart,
+                              brokerCPU: brokerAtEnd.flatMap { end in brokerAtStart.map { end - $0 } })
+        drained.switches = CPUTime.switches - switchesAtStart
+        return drained
     }
 
     /// A consumer of `topics` from their end, already assigned: what a latency phase reads its outputs with.

@@ -50,7 +50,7 @@ enum ChannelBench {
         let records: Int
         let curlCeiling: Double, ceilingSeconds: Double
         /// The connector driven straight at the gateway (no Kafka, no worker): its seconds, and this process's CPU seconds meanwhile.
-        var straight: (seconds: Double, processCPU: Double)?
+        var straight: (seconds: Double, processCPU: Double, switches: Int)?
         var connectorCeiling: Double? { straight.map { Double(records) / $0.seconds } }
         /// This process's CPU per notice while the connector ran straight (the gateway's share included where it is in-process).
         var connectorCPU: Double? { straight.map { $0.processCPU * 1_000_000 / Double(records) } }
@@ -61,6 +61,8 @@ enum ChannelBench {
         /// CPU per notice in microseconds, where the gateway is an emulator in this process (so its share is counted):
         /// the ceiling's curl and gateway; the worker's phase, this process (worker and gateway) and the broker.
         var cpu: (curl: Double, ceilingProcess: Double, process: Double, broker: Double)?
+        /// This process's context switches per notice: the connector straight, and the worker's phase.
+        var switches: (straight: Double, worker: Double)?
         /// The largest round of confirmation checks the e-address worker made: how many notices, how long it took.
         var largestConfirmationRound: (notices: Double, seconds: Double)?
 
@@ -120,6 +122,9 @@ enum ChannelBench {
                       + "worker's phase \(format(cpu.process + cpu.broker, 0)) µs (worker and gateway \(format(cpu.process, 0)), broker \(format(cpu.broker, 0)))"
                       + (row.connectorCPU.map { "; connector straight \(format($0, 0)) µs (connector and gateway)" } ?? ""))
             }
+            if let switches = row.switches {
+                print("  context switches per notice in this process: connector straight \(format(switches.straight, 1)), worker's phase \(format(switches.worker, 1))")
+            }
         }
         print("latency: the worker's call to its connector, p50/p99 over every send, the wait for one of the \(inFlight) connections included; peak RSS \(format(peakMB, 1)) MB")
         if json {
@@ -138,6 +143,8 @@ enum ChannelBench {
                                                    "worker_and_gateway": BenchCommand.rounded(cpu.process, 1), "broker": BenchCommand.rounded(cpu.broker, 1),
                                                    "connector_straight": BenchCommand.rounded(row.connectorCPU ?? 0, 1)]]
                         } ?? [:]) { $1 }
+                        .merging(row.switches.map { ["context_switches_per_notice": ["connector_straight": BenchCommand.rounded($0.straight, 2),
+                                                                                     "worker": BenchCommand.rounded($0.worker, 2)]] } ?? [:]) { $1 }
                 },
             ]
             print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
@@ -181,6 +188,7 @@ enum ChannelBench {
                       arrived: mailbox.messages.count - before, confirmedSeconds: driven.settled)
         row.cpu = cpuPerNotice(records: records, ceiling: ceiling, driven: driven)
         row.straight = direct
+        row.switches = (Double(direct.switches) / Double(records), Double(driven.switches) / Double(records))
         row.largestConfirmationRound = largestRound.withLock { $0.notices > 0 ? $0 : nil }
         return row
     }
@@ -232,7 +240,7 @@ enum ChannelBench {
         try await Task.sleep(for: .seconds(2))
         let before = kannel.received.count
         let connector = TimedConnector(KannelConnector(settings: settings, connections: inFlight))
-        let (seconds, settledSeconds, _, _) = try await drive(connector, records: records, inFlight: inFlight, prepared: prepared, tag: tag, client: client, logger: logger,
+        let (seconds, settledSeconds, _, _, _) = try await drive(connector, records: records, inFlight: inFlight, prepared: prepared, tag: tag, client: client, logger: logger,
                                                         reports: inbox, notice: sms) { metrics in
             Int(metrics.value("hub_channel_reports_total", labels: ["outcome": "delivered"]) ?? 0) >= records
         }
@@ -271,7 +279,7 @@ enum ChannelBench {
         let direct = try await straight(SMTPConnector(settings: settings, connections: inFlight), records: records, inFlight: inFlight, notice: mail)
         let before = relay.received
         let connector = TimedConnector(SMTPConnector(settings: settings, connections: inFlight))
-        let (seconds, _, _, _) = try await drive(connector, records: records, inFlight: inFlight, prepared: prepared, tag: tag, client: client,
+        let (seconds, _, _, _, _) = try await drive(connector, records: records, inFlight: inFlight, prepared: prepared, tag: tag, client: client,
                                                  logger: logger, notice: mail)
         var row = Row(channel: "e-mail", records: records, ceilingSeconds: ceiling.seconds, seconds: seconds, connector: connector,
                       arrived: relay.received - before, confirmedSeconds: nil)
@@ -306,12 +314,13 @@ enum ChannelBench {
                       arrived: gateway.pushes.count - before, confirmedSeconds: nil)
         row.cpu = cpuPerNotice(records: records, ceiling: ceiling, driven: driven)
         row.straight = direct
+        row.switches = (Double(direct.switches) / Double(records), Double(driven.switches) / Double(records))
         return row
     }
 
     /// Microseconds of CPU per notice in the ceiling (curl, this process) and the worker's phase (this process, the broker).
     static func cpuPerNotice(records: Int, ceiling: (seconds: Double, curlCPU: Double, processCPU: Double),
-                             driven: (seconds: Double, settled: Double?, processCPU: Double, brokerCPU: Double?))
+                             driven: (seconds: Double, settled: Double?, processCPU: Double, brokerCPU: Double?, switches: Int))
         -> (curl: Double, ceilingProcess: Double, process: Double, broker: Double)? {
         guard let broker = driven.brokerCPU else { return nil }
         let micro = 1_000_000 / Double(records)
@@ -321,11 +330,11 @@ enum ChannelBench {
     /// The seconds `connector` takes to send `records` notices straight, `inFlight` at a time, without Kafka or a worker;
     /// throws unless the gateway took every one.
     static func straight(_ connector: any ChannelConnector, records: Int, inFlight: Int, notice: (Int, NotificationRequest) -> Notice) async throws
-        -> (seconds: Double, processCPU: Double) {
+        -> (seconds: Double, processCPU: Double, switches: Int) {
         let notices = (0 ..< records).map { index in
             notice(index, Self.request(index, caseId: "S-\(index)"))
         }
-        let (start, cpu) = (ContinuousClock.now, CPUTime.own)
+        let (start, cpu, switches) = (ContinuousClock.now, CPUTime.own, CPUTime.switches)
         let taken = await withTaskGroup(of: Int.self) { group in
             for lane in 0 ..< max(1, min(inFlight, records)) {
                 group.addTask {
@@ -341,9 +350,9 @@ enum ChannelBench {
             }
             return await group.reduce(0, +)
         }
-        let (seconds, used) = ((ContinuousClock.now - start).inSeconds, CPUTime.own - cpu)
+        let (seconds, used, switched) = ((ContinuousClock.now - start).inSeconds, CPUTime.own - cpu, CPUTime.switches - switches)
         guard taken == records else { throw UsageError("the gateway took \(taken) of \(records) notices sent straight by the connector") }
-        return (seconds, used)
+        return (seconds, used, switched)
     }
 
     /// The request behind the bench's notice `index`: one client per index, as a day's traffic to distinct recipients.
@@ -378,7 +387,7 @@ enum ChannelBench {
     static func drive(_ connector: TimedConnector, records: Int, inFlight: Int, prepared: Int, tag: String, client: KafkaClientProperties, logger: Logger,
                       broker: pid_t? = nil, reports: DeliveryReportInbox? = nil, notice: (Int, NotificationRequest) -> Notice,
                       settled: @escaping (MetricsRegistry) -> Bool = { _ in true })
-        async throws -> (seconds: Double, settled: Double?, processCPU: Double, brokerCPU: Double?) {
+        async throws -> (seconds: Double, settled: Double?, processCPU: Double, brokerCPU: Double?, switches: Int) {
         let topic = connector.channel.topic
         BenchCommand.status("loading \(records) notices into \(topic)")
         let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: client), logger: logger)
@@ -404,6 +413,6 @@ enum ChannelBench {
         }
         shutdown.trigger()
         try await drained.running.value
-        return (drained.seconds, settledSeconds, drained.processCPU, drained.brokerCPU)
+        return (drained.seconds, settledSeconds, drained.processCPU, drained.brokerCPU, drained.switches)
     }
 }
