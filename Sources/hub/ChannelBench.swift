@@ -43,6 +43,15 @@ enum ChannelBench {
         func statuses(of notificationIds: [UUID]) async -> [UUID: GatewayOutcome] { await inner.statuses(of: notificationIds) }
     }
 
+    /// Answers every send at once as delivered, calling no gateway: the worker driven with it shows what the
+    /// worker itself (reading, receipts, commits) and the broker cost a notice, apart from the gateway call.
+    struct InstantConnector: ChannelConnector {
+        let channel: NotifyChannel
+        let canConfirm = false
+        func send(_ notice: Notice) async -> GatewayOutcome { .delivered(reference: "instant-\(notice.notificationId.lowercasedString)", at: Date()) }
+        func status(of notificationId: UUID) async -> GatewayOutcome? { nil }
+    }
+
     struct Row {
         let channel: String
         /// The gateway's ceiling the ratio is taken against: the higher of curl's and the connector's straight.
@@ -61,6 +70,14 @@ enum ChannelBench {
         /// CPU per notice in microseconds, where the gateway is an emulator in this process (so its share is counted):
         /// the ceiling's curl and gateway; the worker's phase, this process (worker and gateway) and the broker.
         var cpu: (curl: Double, ceilingProcess: Double, process: Double, broker: Double)?
+        /// The worker with the gateway call left out (`InstantConnector`): notices/s, and CPU per notice in µs of this process and the broker.
+        var alone: (throughput: Double, process: Double, broker: Double)?
+        /// The ratio the two cores allow when everything is CPU-bound: the connector straight's CPU per notice over
+        /// that plus the worker's own and the broker's (from the phase without the gateway call).
+        var cpuBoundRatio: Double? {
+            guard let alone, let connector = connectorCPU else { return nil }
+            return connector / (connector + alone.process + alone.broker)
+        }
         /// This process's context switches per notice: the connector straight, and the worker's phase.
         var switches: (straight: Double, worker: Double)?
         /// The largest round of confirmation checks the e-address worker made: how many notices, how long it took.
@@ -122,6 +139,10 @@ enum ChannelBench {
                       + "worker's phase \(format(cpu.process + cpu.broker, 0)) µs (worker and gateway \(format(cpu.process, 0)), broker \(format(cpu.broker, 0)))"
                       + (row.connectorCPU.map { "; connector straight \(format($0, 0)) µs (connector and gateway)" } ?? ""))
             }
+            if let alone = row.alone {
+                print("  worker with the gateway call left out: \(format(alone.throughput, 0)) notices/s, CPU per notice: worker \(format(alone.process, 0)) µs, broker \(format(alone.broker, 0)) µs"
+                      + (row.cpuBoundRatio.map { "; the cores allow \(format($0, 2))x (connector straight's CPU over it plus these)" } ?? ""))
+            }
             if let switches = row.switches {
                 print("  context switches per notice in this process: connector straight \(format(switches.straight, 1)), worker's phase \(format(switches.worker, 1))")
             }
@@ -130,25 +151,39 @@ enum ChannelBench {
         if json {
             let object: [String: Any] = [
                 "bench": "channels", "records": records, "in_flight": inFlight, "prepared": prepared, "peak_rss_mb": BenchCommand.rounded(peakMB, 1),
-                "channels": rows.map { row -> [String: Any] in
-                    ["channel": row.channel, "seconds": BenchCommand.rounded(row.seconds, 3), "throughput": BenchCommand.rounded(row.throughput, 1),
-                     "baseline_throughput": BenchCommand.rounded(row.ceiling, 1), "ratio": BenchCommand.rounded(row.throughput / row.ceiling, 3),
-                     "p50_ms": BenchCommand.rounded(row.p50, 3), "p99_ms": BenchCommand.rounded(row.p99, 3), "arrived": row.arrived,
-                     "curl_ceiling": BenchCommand.rounded(row.curlCeiling, 1)]
-                        .merging(row.connectorCeiling.map { ["connector_ceiling": BenchCommand.rounded($0, 1)] } ?? [:]) { $1 }
-                        .merging(row.confirmedSeconds.map { ["confirmed_seconds": BenchCommand.rounded($0, 3)] } ?? [:]) { $1 }
-                        .merging(row.largestConfirmationRound.map { ["confirmation_round": ["notices": Int($0.notices), "seconds": BenchCommand.rounded($0.seconds, 3)]] } ?? [:]) { $1 }
-                        .merging(row.cpu.map { cpu in
-                            ["cpu_us_per_notice": ["ceiling_curl": BenchCommand.rounded(cpu.curl, 1), "ceiling_gateway": BenchCommand.rounded(cpu.ceilingProcess, 1),
-                                                   "worker_and_gateway": BenchCommand.rounded(cpu.process, 1), "broker": BenchCommand.rounded(cpu.broker, 1),
-                                                   "connector_straight": BenchCommand.rounded(row.connectorCPU ?? 0, 1)]]
-                        } ?? [:]) { $1 }
-                        .merging(row.switches.map { ["context_switches_per_notice": ["connector_straight": BenchCommand.rounded($0.straight, 2),
-                                                                                     "worker": BenchCommand.rounded($0.worker, 2)]] } ?? [:]) { $1 }
-                },
+                "channels": rows.map(jsonObject),
             ]
             print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
         }
+    }
+
+    /// One row of `--json`, its optional parts present where they were measured.
+    static func jsonObject(_ row: Row) -> [String: Any] {
+        let round = BenchCommand.rounded
+        var object: [String: Any] = [
+            "channel": row.channel, "seconds": round(row.seconds, 3), "throughput": round(row.throughput, 1),
+            "baseline_throughput": round(row.ceiling, 1), "ratio": round(row.throughput / row.ceiling, 3),
+            "p50_ms": round(row.p50, 3), "p99_ms": round(row.p99, 3), "arrived": row.arrived, "curl_ceiling": round(row.curlCeiling, 1),
+        ]
+        if let ceiling = row.connectorCeiling { object["connector_ceiling"] = round(ceiling, 1) }
+        if let seconds = row.confirmedSeconds { object["confirmed_seconds"] = round(seconds, 3) }
+        if let rounds = row.largestConfirmationRound {
+            object["confirmation_round"] = ["notices": Int(rounds.notices), "seconds": round(rounds.seconds, 3)] as [String: Any]
+        }
+        if let cpu = row.cpu {
+            object["cpu_us_per_notice"] = ["ceiling_curl": round(cpu.curl, 1), "ceiling_gateway": round(cpu.ceilingProcess, 1),
+                                           "worker_and_gateway": round(cpu.process, 1), "broker": round(cpu.broker, 1),
+                                           "connector_straight": round(row.connectorCPU ?? 0, 1)]
+        }
+        if let alone = row.alone {
+            object["worker_alone"] = ["throughput": round(alone.throughput, 1), "cpu_us_per_notice": round(alone.process, 1),
+                                      "broker_cpu_us_per_notice": round(alone.broker, 1)]
+        }
+        if let ratio = row.cpuBoundRatio { object["cpu_bound_ratio"] = round(ratio, 3) }
+        if let switches = row.switches {
+            object["context_switches_per_notice"] = ["connector_straight": round(switches.straight, 2), "worker": round(switches.worker, 2)]
+        }
+        return object
     }
 
     static func eaddress(records: Int, inFlight: Int, prepared: Int, client: KafkaClientProperties, logger: Logger, broker: pid_t?) async throws -> Row {
@@ -190,6 +225,8 @@ enum ChannelBench {
         row.straight = direct
         row.switches = (Double(direct.switches) / Double(records), Double(driven.switches) / Double(records))
         row.largestConfirmationRound = largestRound.withLock { $0.notices > 0 ? $0 : nil }
+        row.alone = try await alone(channel: .eaddress, records: records, inFlight: inFlight, prepared: prepared, tag: tag, client: client,
+                                    logger: logger, broker: broker, notice: message)
         return row
     }
 
@@ -315,7 +352,21 @@ enum ChannelBench {
         row.cpu = cpuPerNotice(records: records, ceiling: ceiling, driven: driven)
         row.straight = direct
         row.switches = (Double(direct.switches) / Double(records), Double(driven.switches) / Double(records))
+        row.alone = try await alone(channel: .push, records: records, inFlight: inFlight, prepared: prepared, tag: tag, client: client,
+                                    logger: logger, broker: broker, notice: message)
         return row
+    }
+
+    /// The worker once more, on `records` further notices, with the gateway call left out; run after the worker's phase
+    /// with the same `tag` (its consumer group, which has read that phase's notices, so this one reads only its own).
+    static func alone(channel: NotifyChannel, records: Int, inFlight: Int, prepared: Int, tag: String, client: KafkaClientProperties, logger: Logger,
+                      broker: pid_t?, notice: (Int, NotificationRequest) -> Notice) async throws -> (throughput: Double, process: Double, broker: Double)? {
+        BenchCommand.status("\(channel.rawValue): the worker again with the gateway call left out (an instant connector)")
+        let driven = try await drive(TimedConnector(InstantConnector(channel: channel)), records: records, inFlight: inFlight, prepared: prepared, tag: tag,
+                                     client: client, logger: logger, broker: broker, notice: notice)
+        guard let brokerCPU = driven.brokerCPU else { return nil }
+        let micro = 1_000_000 / Double(records)
+        return (Double(records) / driven.seconds, driven.processCPU * micro, brokerCPU * micro)
     }
 
     /// Microseconds of CPU per notice in the ceiling (curl, this process) and the worker's phase (this process, the broker).
