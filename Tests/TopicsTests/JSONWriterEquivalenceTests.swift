@@ -153,6 +153,37 @@ import Testing
         for receipt in receipts {
             #expect(writerBytes(receipt) == (try foundationBytes(receipt)))
             #expect(try RecordJSON.decode(NotificationReceipt.self, from: Data(JSONWriter.encode(receipt))) == receipt)
+            // The hand-written reader answers, and agrees with JSONDecoder, on the writer's bytes and Foundation's.
+            let bytes = JSONWriter.encode(receipt)
+            #expect(bytes.withUnsafeBytes { NotificationReceipt.read(json: $0) } == receipt)
+            #expect(try RecordJSON.foundationEncoder().encode(receipt).withUnsafeBytes { NotificationReceipt.read(json: $0) } == receipt)
+            #expect(try RecordJSON.foundationDecoder().decode(NotificationReceipt.self, from: Data(bytes)) == receipt)
+        }
+        // A channel worker's receipt naming invalid contacts, and nulls for the optional members, read as JSONDecoder reads them.
+        let invalid = NotificationReceipt(notificationId: UUID.random(), status: .delivered, channel: .push, recipientKey: request.clientKey,
+                                          requestId: request.requestId, agency: "VSAA", caseId: "P-1", messageClass: .informational,
+                                          reason: "some_contacts_invalid", gatewayReference: "push-1", invalidContacts: ["sha256:0123456789abcdef"],
+                                          at: Date(timeIntervalSince1970: 1_740_000_003.5))
+        #expect(JSONWriter.encode(invalid).withUnsafeBytes { NotificationReceipt.read(json: $0) } == invalid)
+        var receiptNulls = String(decoding: JSONWriter.encode(receipts[1]), as: UTF8.self)
+        receiptNulls.removeLast()
+        receiptNulls += #","fallbackTo":null,"gatewayReference":null,"invalidContacts":null,"notice":null,"reason":null}"#
+        #expect(Array(receiptNulls.utf8).withUnsafeBytes { NotificationReceipt.read(json: $0) } == receipts[1])
+        #expect(try RecordJSON.foundationDecoder().decode(NotificationReceipt.self, from: Data(receiptNulls.utf8)) == receipts[1])
+        // Where the reader is not sure it gives up, and JSONDecoder decides: an unknown member (which JSONDecoder
+        // ignores), a repeated one, a status it does not know (which JSONDecoder refuses), a notice with a bad member.
+        let receiptText = String(decoding: JSONWriter.encode(receipts[0]), as: UTF8.self)
+        let unknown = receiptText.replacingOccurrences(of: #""status":"fallback""#, with: #""status":"fallback","x":{"y":[1,null]}"#)
+        for odd in [unknown,
+                    receiptText.replacingOccurrences(of: #""agency":"VSAA""#, with: #""agency":"VSAA","agency":"VID""#),
+                    receiptText.replacingOccurrences(of: #""status":"fallback""#, with: #""status":"lost""#),
+                    receiptText.replacingOccurrences(of: #""smsSegments":2"#, with: #""smsSegments":2.5"#)] {
+            #expect(odd != receiptText)
+            #expect(Array(odd.utf8).withUnsafeBytes { NotificationReceipt.read(json: $0) } == nil, "\(odd.prefix(60))")
+        }
+        #expect(try RecordJSON.decode(NotificationReceipt.self, from: Data(unknown.utf8)) == receipts[0])
+        #expect(throws: (any Error).self) {
+            try RecordJSON.decode(NotificationReceipt.self, from: Data(receiptText.replacingOccurrences(of: #""status":"fallback""#, with: #""status":"lost""#).utf8))
         }
     }
 

@@ -7,6 +7,12 @@ import Foundation
 extension Notice: JSONReadable {
     public static func read(json: UnsafeRawBufferPointer) -> Notice? {
         var scanner = JSONScanner(json)
+        guard let notice = read(&scanner), scanner.atEnd() else { return nil }
+        return notice
+    }
+
+    /// One notice object, where it stands (a `permanent-failure` receipt carries its notice).
+    static func read(_ scanner: inout JSONScanner) -> Notice? {
         var notificationId: UUID?, channel: NotifyChannel?, recipientKey: String?, role: RecipientRole?, to: [String]?
         var messageClass: MessageClass?, carriesContent: Bool?, language: String?, templateId: String?, subject: String??, body: String?
         var smsSegments: Int??, smsEncoding: String??, notBefore: Date??, fallbackFrom: UUID??, triedChannels: [NotifyChannel]?
@@ -74,7 +80,7 @@ extension Notice: JSONReadable {
             }
             return true
         }
-        guard complete, scanner.atEnd(), let notificationId, let channel, let recipientKey, let role, let to, let messageClass,
+        guard complete, let notificationId, let channel, let recipientKey, let role, let to, let messageClass,
               let carriesContent, let language, let templateId, let body, let triedChannels, let request, let createdAt else { return nil }
         return Notice(notificationId: notificationId, channel: channel, recipientKey: recipientKey, role: role, to: to,
                       messageClass: messageClass, carriesContent: carriesContent, language: language, templateId: templateId,
