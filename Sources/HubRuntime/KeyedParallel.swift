@@ -1,4 +1,5 @@
 import Kafka
+import Synchronization
 
 /// Handles a batch's records concurrently where order allows: records of one
 /// partition with the same key stay in order (one client's notices), other
@@ -15,22 +16,22 @@ public enum KeyedParallel {
             return outputs
         }
         let lanes = Self.lanes(batch)
+        // `width` tasks, each taking the next lane when it finishes one: a batch's records cost no task each.
+        // A failure cancels the group, and no task starts another lane after it.
+        let next = LaneCursor()
         var results = [[Output]](repeating: [], count: batch.count)
         try await withThrowingTaskGroup(of: [(Int, [Output])].self) { group in
-            var next = 0
-            func start() {
-                let lane = lanes[next]
-                next += 1
+            for _ in 0 ..< min(width, lanes.count) {
                 group.addTask {
                     var done: [(Int, [Output])] = []
-                    for index in lane { done.append((index, try await handle(batch[index]))) }
+                    while !Task.isCancelled, let lane = next.take(below: lanes.count) {
+                        for index in lanes[lane] { done.append((index, try await handle(batch[index]))) }
+                    }
                     return done
                 }
             }
-            while next < min(width, lanes.count) { start() }
             while let finished = try await group.next() {
                 for (index, outputs) in finished { results[index] = outputs }
-                if next < lanes.count { start() }
             }
         }
         return results.flatMap { $0 }
@@ -49,5 +50,14 @@ public enum KeyedParallel {
             }
         }
         return lanes
+    }
+}
+
+/// Hands out lane numbers in order to the tasks of one `KeyedParallel.map`.
+private final class LaneCursor: Sendable {
+    private let next = Atomic<Int>(0)
+    func take(below count: Int) -> Int? {
+        let lane = next.add(1, ordering: .relaxed).oldValue
+        return lane < count ? lane : nil
     }
 }
