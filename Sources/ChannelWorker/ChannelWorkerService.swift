@@ -162,22 +162,13 @@ public final class ChannelWorkerService: HubService {
         let outstanding = Set(ledger.outstanding)
         ledger.about.withLock { $0 = $0.filter { outstanding.contains($0.key) } }
         logger.info("ledger loaded", ["outstanding": String(ledger.outstanding.count)])
-        // Outcomes that arrive outside the stage's transactions (delivery reports, confirmations, releases).
-        var receiptsConfiguration = KafkaProducerConfiguration(client: client)
-        receiptsConfiguration.lingerMilliseconds = 0
-        let receipts = try KafkaProducer(configuration: receiptsConfiguration, logger: logger)
         // Each `sending` receipt is acknowledged before its gateway call. They go in groups of half the notices in
         // hand (`KafkaGroupedSender`): the broker's cost is mostly per request, and the other half keeps the
         // connections busy meanwhile. A 1 ms linger lets librdkafka send a group as one request per partition.
-        // Their producer is not idempotent (acks still from all replicas): a retry that doubles a `sending` receipt
-        // is harmless (the ledger keeps the first; nothing acts on `sending`), and idempotence's bookkeeping cost
-        // the broker about 2 µs a notice and the worker about 4.
-        var sendingConfiguration = KafkaProducerConfiguration(client: client)
-        sendingConfiguration.lingerMilliseconds = 1
-        sendingConfiguration.enableIdempotence = false
-        sendingConfiguration.client["acks"] = "all"
-        let sendingProducer = try KafkaProducer(configuration: sendingConfiguration, logger: logger)
-        let sendings = KafkaGroupedSender(producer: sendingProducer, groupSize: max(1, settings.prepared / 2))
+        var receiptsConfiguration = KafkaProducerConfiguration(client: client)
+        receiptsConfiguration.lingerMilliseconds = 1
+        let receipts = try KafkaProducer(configuration: receiptsConfiguration, logger: logger)
+        let sendings = KafkaGroupedSender(producer: receipts, groupSize: max(1, settings.prepared / 2))
         let routing = FailureRouting(service: name, ladder: settings.ladder, hubVersion: hubVersion)
         let connector = self.connector, metrics = self.metrics, name = self.name
         let gate = GatewayGuard(settings)
@@ -246,7 +237,6 @@ public final class ChannelWorkerService: HubService {
         reports?.attach { report in await Self.record(report, ledger: ledger, receipts: receipts, metrics: metrics, logger: logger) }
         defer { reports?.detach() }
         try await stage.run(shutdown: shutdown)
-        await sendingProducer.close()
         await receipts.close()
     }
 
