@@ -8,10 +8,8 @@ import Topics
 
 /// The receipts a channel worker writes to `notify.receipts`, and the notices it reads.
 extension ChannelWorkerService {
-    /// The notice a record carries: the hand-written reader on the record's own bytes, `JSONDecoder` where it gives up.
     static func notice(in record: KafkaConsumerRecord) -> Notice? {
-        guard let value = record.value else { return nil }
-        return value.withUnsafeBytes { Notice.read(json: $0) } ?? (try? RecordJSON.decode(Notice.self, from: Data(value)))
+        record.value.flatMap { try? RecordJSON.decode(Notice.self, from: $0) }
     }
 
     static func receipt(_ status: NotificationReceipt.Status, for notice: Notice, reason: String?, reference: String?,
@@ -39,19 +37,10 @@ extension ChannelWorkerService {
 
     /// A receipt's headers other than its event id, the same for every receipt of a channel, made once.
     private static func receiptHeaders(_ channel: NotifyChannel?) -> [KafkaHeader] {
-        switch channel {
-        case .eaddress?: eaddressHeaders
-        case .sms?: smsHeaders
-        case .email?: emailHeaders
-        case .push?: pushHeaders
-        case nil: headers(source: "hub/channel-")
-        }
+        channel.flatMap { headersByChannel[$0] } ?? headers(source: "hub/channel-")
     }
 
-    private static let eaddressHeaders = headers(source: "hub/channel-\(NotifyChannel.eaddress.rawValue)")
-    private static let smsHeaders = headers(source: "hub/channel-\(NotifyChannel.sms.rawValue)")
-    private static let emailHeaders = headers(source: "hub/channel-\(NotifyChannel.email.rawValue)")
-    private static let pushHeaders = headers(source: "hub/channel-\(NotifyChannel.push.rawValue)")
+    private static let headersByChannel = Dictionary(uniqueKeysWithValues: NotifyChannel.allCases.map { ($0, headers(source: "hub/channel-\($0.rawValue)")) })
 
     private static func headers(source: String) -> [KafkaHeader] {
         [KafkaHeader(key: EnvelopeHeaderName.schemaId, string: "notification-receipt"), KafkaHeader(key: EnvelopeHeaderName.schemaVersion, string: "1"),

@@ -84,19 +84,18 @@ public final class ChannelWorkerService: HubService {
             if wait > 0 { try await Task.sleep(for: .milliseconds(Int(wait * 1000))) }
         }
 
-        /// Feeds the circuit; its gauge is written when the circuit's state changes (and on the first outcome).
+        /// The circuit's state as its gauge last showed it: the gauge is written only when that changes.
+        private let shown = Mutex<CircuitBreaker.State?>(nil)
+
         func record(_ outcome: GatewayOutcome, channel: NotifyChannel, metrics: MetricsRegistry) {
-            let changed = breaker.withLock { breaker -> CircuitBreaker.State? in
-                let before = breaker.state
+            let state = breaker.withLock { breaker -> CircuitBreaker.State in
                 breaker.record(success: !outcome.isTemporary, at: Date())
-                return breaker.state != before ? breaker.state : nil
+                return breaker.state
             }
-            let first = !gaugeWritten.exchange(true, ordering: .relaxed)
-            guard let state = changed ?? (first ? breaker.withLock({ $0.state }) : nil) else { return }
+            guard shown.withLock({ shown in defer { shown = state }; return shown != state }) else { return }
             metrics.set("hub_channel_circuit_open", state == .closed ? 0 : 1, labels: ["channel": channel.rawValue],
                         help: "1 while the gateway's circuit is open or half-open.")
         }
-        private let gaugeWritten = Atomic<Bool>(false)
     }
 
     public let name: String
@@ -148,7 +147,7 @@ public final class ChannelWorkerService: HubService {
         let channel = connector.channel
         let ledger = Ledger()
         try await TopicSnapshot.read(topics: [HubTopics.notifyReceipts.name], client: client, logger: logger) { record in
-            guard let value = record.value, let receipt = try? RecordJSON.decode(NotificationReceipt.self, from: Data(value)),
+            guard let value = record.value, let receipt = try? RecordJSON.decode(NotificationReceipt.self, from: value),
                   receipt.channel == channel else { return }
             ledger.record(receipt)
             if receipt.status == .sending, let id = receipt.notificationId {

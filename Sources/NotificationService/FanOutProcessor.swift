@@ -87,7 +87,7 @@ final class FanOutProcessor: Sendable {
         if let value = record.value, !Self.contains(Self.permanentFailureMarker, in: value), !Self.contains(Self.invalidContactsMarker, in: value) {
             return []
         }
-        guard let value = record.value, let receipt = try? RecordJSON.decode(NotificationReceipt.self, from: Data(value)) else {
+        guard let value = record.value, let receipt = try? RecordJSON.decode(NotificationReceipt.self, from: value) else {
             throw RecordFailure(.permanent, code: "invalid_receipt", message: "not a notification receipt v1", stage: "read")
         }
         let cleaned = try cleanProfile(after: receipt)

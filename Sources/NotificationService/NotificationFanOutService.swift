@@ -54,7 +54,7 @@ public final class NotificationFanOutService: HubService {
         }
         for table in tables { try await table.caughtUp() }
         try await TopicSnapshot.read(topics: [HubTopics.notifyReceipts.name], client: client, logger: logger) { record in
-            guard let value = record.value, let receipt = try? RecordJSON.decode(NotificationReceipt.self, from: Data(value)) else { return }
+            guard let value = record.value, let receipt = try? RecordJSON.decode(NotificationReceipt.self, from: value) else { return }
             processor.remember(receipt)
         }
         let counts = processor.counts

@@ -43,6 +43,10 @@ enum ChannelBench {
         func statuses(of notificationIds: [UUID]) async -> [UUID: GatewayOutcome] { await inner.statuses(of: notificationIds) }
     }
 
+    /// What `drive` measured: the seconds until every notice was committed, the seconds until `settled` held (when it
+    /// waited for more), and meanwhile this process's and the broker's CPU seconds and this process's context switches.
+    typealias Driven = (seconds: Double, settled: Double?, processCPU: Double, brokerCPU: Double?, switches: Int)
+
     /// Answers every send at once as delivered, calling no gateway: the worker driven with it shows what the
     /// worker itself (reading, receipts, commits) and the broker cost a notice, apart from the gateway call.
     struct InstantConnector: ChannelConnector {
@@ -277,13 +281,13 @@ enum ChannelBench {
         try await Task.sleep(for: .seconds(2))
         let before = kannel.received.count
         let connector = TimedConnector(KannelConnector(settings: settings, connections: inFlight))
-        let (seconds, settledSeconds, _, _, _) = try await drive(connector, records: records, inFlight: inFlight, prepared: prepared, tag: tag, client: client, logger: logger,
-                                                        reports: inbox, notice: sms) { metrics in
+        let driven = try await drive(connector, records: records, inFlight: inFlight, prepared: prepared, tag: tag, client: client, logger: logger,
+                                     reports: inbox, notice: sms) { metrics in
             Int(metrics.value("hub_channel_reports_total", labels: ["outcome": "delivered"]) ?? 0) >= records
         }
         try await Task.sleep(for: .milliseconds(500))
-        var row = Row(channel: "sms", records: records, ceilingSeconds: ceiling.seconds, seconds: seconds, connector: connector,
-                      arrived: kannel.received.count - before, confirmedSeconds: settledSeconds)
+        var row = Row(channel: "sms", records: records, ceilingSeconds: ceiling.seconds, seconds: driven.seconds, connector: connector,
+                      arrived: kannel.received.count - before, confirmedSeconds: driven.settled)
         row.straight = direct
         return row
     }
@@ -316,9 +320,9 @@ enum ChannelBench {
         let direct = try await straight(SMTPConnector(settings: settings, connections: inFlight), records: records, inFlight: inFlight, notice: mail)
         let before = relay.received
         let connector = TimedConnector(SMTPConnector(settings: settings, connections: inFlight))
-        let (seconds, _, _, _, _) = try await drive(connector, records: records, inFlight: inFlight, prepared: prepared, tag: tag, client: client,
-                                                 logger: logger, notice: mail)
-        var row = Row(channel: "e-mail", records: records, ceilingSeconds: ceiling.seconds, seconds: seconds, connector: connector,
+        let driven = try await drive(connector, records: records, inFlight: inFlight, prepared: prepared, tag: tag, client: client,
+                                     logger: logger, notice: mail)
+        var row = Row(channel: "e-mail", records: records, ceilingSeconds: ceiling.seconds, seconds: driven.seconds, connector: connector,
                       arrived: relay.received - before, confirmedSeconds: nil)
         row.straight = direct
         return row
@@ -371,7 +375,7 @@ enum ChannelBench {
 
     /// Microseconds of CPU per notice in the ceiling (curl, this process) and the worker's phase (this process, the broker).
     static func cpuPerNotice(records: Int, ceiling: (seconds: Double, curlCPU: Double, processCPU: Double),
-                             driven: (seconds: Double, settled: Double?, processCPU: Double, brokerCPU: Double?, switches: Int))
+                             driven: Driven)
         -> (curl: Double, ceilingProcess: Double, process: Double, broker: Double)? {
         guard let broker = driven.brokerCPU else { return nil }
         let micro = 1_000_000 / Double(records)
@@ -438,7 +442,7 @@ enum ChannelBench {
     static func drive(_ connector: TimedConnector, records: Int, inFlight: Int, prepared: Int, tag: String, client: KafkaClientProperties, logger: Logger,
                       broker: pid_t? = nil, reports: DeliveryReportInbox? = nil, notice: (Int, NotificationRequest) -> Notice,
                       settled: @escaping (MetricsRegistry) -> Bool = { _ in true })
-        async throws -> (seconds: Double, settled: Double?, processCPU: Double, brokerCPU: Double?, switches: Int) {
+        async throws -> Driven {
         let topic = connector.channel.topic
         BenchCommand.status("loading \(records) notices into \(topic)")
         let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: client), logger: logger)

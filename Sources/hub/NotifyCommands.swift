@@ -135,7 +135,7 @@ enum NotifyCommands {
             let needles = command == "show" ? ReceiptHistory.needles(forNotification: wanted) : ReceiptHistory.needles(forCase: wanted)
             try await TopicSnapshot.read(topics: [HubTopics.notifyReceipts.name], client: client, logger: context.logger) { record in
                 guard let value = record.value, needles.map({ ReceiptHistory.mentions(value, anyOf: $0) }) ?? true,
-                      let receipt = try? RecordJSON.decode(NotificationReceipt.self, from: Data(value)) else { return }
+                      let receipt = try? RecordJSON.decode(NotificationReceipt.self, from: value) else { return }
                 let matches = command == "show"
                     ? receipt.notificationId?.lowercasedString == wanted.lowercased() || receipt.fallbackTo?.lowercasedString == wanted.lowercased()
                     : "\(receipt.agency)/\(receipt.caseId)" == wanted

@@ -37,6 +37,15 @@ public enum RecordJSON {
         return try sharedDecoder.decode(type, from: data)
     }
 
+    /// `decode` on a record's bytes: the hand-written reader reads them where they are, and only `JSONDecoder`
+    /// (where the reader gives up) needs them copied into `Data`.
+    public static func decode<Value: Decodable>(_ type: Value.Type, from bytes: [UInt8]) throws -> Value {
+        if let readable = type as? any JSONReadable.Type, let value = bytes.withUnsafeBytes({ readable.read(json: $0) }) as? Value {
+            return value
+        }
+        return try sharedDecoder.decode(type, from: Data(bytes))
+    }
+
     /// One configured decoder for every call: `decode` keeps no state between calls, and making one per record shows.
     static let sharedDecoder = foundationDecoder()
 
