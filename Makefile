@@ -19,7 +19,7 @@ run: build
 ## Builds, then runs every test against a throw-away local broker.
 test: setup
 	$(SWIFT) build --build-tests $(SWIFT_FLAGS)
-	bash Deploy/local/with-broker.sh $(SWIFT) test --skip-build
+	SWIFT=$(SWIFT) bash Deploy/local/test.sh
 
 ## Release build and the pass-through benchmark beside kcat.
 bench: setup

@@ -234,6 +234,19 @@ struct SMSWorkerTests {
         // 330 ms of it). Without the limit the worker hands over 400+ a second, far above the bound.
         let handed = receipts.filter { $0.status == .sending && $0.reason == nil }.map(\.at).sorted()
         #expect(handed.count == count)
+        if handed.count != count {
+            // Say which notices lack one or have several, and what else was read about them, to tell a receipt
+            // never written from one written twice.
+            var sendings: [UUID: Int] = [:]
+            for receipt in receipts where receipt.status == .sending && receipt.reason == nil {
+                if let id = receipt.notificationId { sendings[id, default: 0] += 1 }
+            }
+            for notice in sent where sendings[notice.notificationId] != 1 {
+                let about = receipts.filter { $0.notificationId == notice.notificationId }
+                    .map { "\($0.status.rawValue)(\($0.reason ?? "-")) at \(RFC3339Timestamp.format($0.at))" }
+                Issue.record("\(notice.request.caseId): \(sendings[notice.notificationId] ?? 0) sending receipts; read: \(about)")
+            }
+        }
         func busiest(within window: TimeInterval) -> Int {
             var most = 0, start = 0
             for end in handed.indices {
