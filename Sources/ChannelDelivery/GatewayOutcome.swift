@@ -86,6 +86,9 @@ public enum SendDecision: Sendable, Hashable {
     case done
     /// Handed to the gateway (a `sending` receipt) with no outcome: the worker died in between. Ask the gateway first.
     case confirmFirst
+    /// Ended in `technical-failure` (retries exhausted, or a send nobody could confirm) and replayed by an operator
+    /// from the dead-letter topic: ask the gateway where it can say, else hand it over again.
+    case resend
 }
 
 /// What a channel worker knows of the notices it handled: rebuilt from `notify.receipts` on start.
@@ -100,7 +103,9 @@ public struct SendLedger: Sendable {
         guard let id = receipt.notificationId else { return }
         switch receipt.status {
         case .sending:
-            if states[id] == nil {
+            // The worker's own `sending` (no reason) after a technical failure is a replayed notice handed over again;
+            // any other `sending` (a gateway's acceptance, a late duplicate) does not reopen an outcome.
+            if states[id] == nil || (states[id] == .technicalFailure && receipt.reason == nil) {
                 states[id] = .sending
                 handedAt[id] = receipt.at
             }
@@ -114,10 +119,12 @@ public struct SendLedger: Sendable {
     /// Outstanding notices handed over before `date`.
     public func outstanding(handedBefore date: Date) -> [UUID] { handedAt.filter { $0.value < date }.map(\.key) }
 
-    public func decision(for id: UUID) -> SendDecision {
+    /// `replayed`: the notice came back from the dead-letter topic (`hub.replay.from`), which reopens a technical failure.
+    public func decision(for id: UUID, replayed: Bool = false) -> SendDecision {
         switch states[id] {
         case nil: .send
         case .sending?: .confirmFirst
+        case .technicalFailure? where replayed: .resend
         default: .done
         }
     }

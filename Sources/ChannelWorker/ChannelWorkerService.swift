@@ -15,9 +15,11 @@ import Topics
 /// the notice's offset. A worker that died in between finds the `sending`
 /// receipt on restart and asks the gateway (by notification id) instead of
 /// sending again; a gateway that cannot say is not asked twice: the notice
-/// is reported `technical-failure` (`ambiguous_send`). Time-outs, 5xx and 429
-/// climb the retry ladder; after the last retry, a `technical-failure`
-/// receipt and a dead letter. A refusal (4xx) is a `permanent-failure`
+/// is reported `technical-failure` (`ambiguous_send`) and dead-lettered.
+/// Time-outs, 5xx and 429 climb the retry ladder; after the last retry, a
+/// `technical-failure` receipt and a dead letter. A technical failure
+/// replayed from the dead-letter topic goes out again (the gateway asked
+/// first where it can say). A refusal (4xx) is a `permanent-failure`
 /// receipt carrying the notice, from which the fan-out falls back to the next
 /// channel. Accepted notices are confirmed by asking the gateway until
 /// `confirmTimeout`, then reported `temporary-failure` (`unconfirmed`).
@@ -136,7 +138,7 @@ public final class ChannelWorkerService: HubService {
             mutex.withLock { $0.record(receipt) }
             if receipt.status != .sending, let id = receipt.notificationId { about.withLock { _ = $0.removeValue(forKey: id) } }
         }
-        func decision(_ id: UUID) -> SendDecision { mutex.withLock { $0.decision(for: id) } }
+        func decision(_ id: UUID, replayed: Bool = false) -> SendDecision { mutex.withLock { $0.decision(for: id, replayed: replayed) } }
         func outstanding(handedBefore date: Date) -> [UUID] { mutex.withLock { $0.outstanding(handedBefore: date) } }
         var outstanding: [UUID] { mutex.withLock { $0.outstanding } }
         /// What each outstanding notice was about, for its confirmation receipt.
@@ -185,32 +187,8 @@ public final class ChannelWorkerService: HubService {
             guard let notice = Self.notice(in: record) else {
                 throw RecordFailure(.permanent, code: "invalid_notice", message: "not a notice v1", stage: "read")
             }
-            let outcome: GatewayOutcome
-            switch ledger.decision(notice.notificationId) {
-            case .done:
-                return []
-            case .confirmFirst:
-                // The gateway will call back about it (or the confirmation time-out will report it): nothing to decide now.
-                if connector.confirmsByCallback && !connector.canConfirm { return [] }
-                guard connector.canConfirm else {
-                    metrics.increment("hub_channel_sends_total", labels: ["channel": channel.rawValue, "outcome": "ambiguous"], help: "Sends by outcome.")
-                    let receipt = Self.receipt(.technicalFailure, for: notice, reason: "ambiguous_send", reference: nil)
-                    ledger.record(receipt.value)
-                    return [receipt.record]
-                }
-                if let known = await connector.status(of: notice.notificationId) {
-                    outcome = known
-                } else {
-                    try await gate.admit(channel: channel, metrics: metrics)
-                    outcome = await connector.send(notice)
-                    gate.record(outcome, channel: channel, metrics: metrics)
-                }
-            case .send:
-                // Quiet hours: held on notify.scheduled and released to this topic when due (`release`).
-                if let notBefore = notice.notBefore, notBefore > Date().addingTimeInterval(1) {
-                    metrics.increment("hub_channel_scheduled_total", labels: ["channel": channel.rawValue], help: "Notices held until their notBefore.")
-                    return [Self.scheduledRecord(notice), Self.receipt(.scheduled, for: notice, reason: "quiet_hours", reference: nil).record]
-                }
+            /// Writes the `sending` receipt, waits for the broker's acknowledgement, then calls the gateway.
+            func handOver() async throws -> GatewayOutcome {
                 try await gate.admit(channel: channel, metrics: metrics)
                 var sending = Self.receipt(.sending, for: notice, reason: nil, reference: nil)
                 if connector.confirmsByCallback {
@@ -221,10 +199,49 @@ public final class ChannelWorkerService: HubService {
                 ledger.record(sending.value)
                 ledger.about.withLock { $0[notice.notificationId] = sending.value }
                 let start = ContinuousClock.now
-                outcome = await connector.send(notice)
+                let outcome = await connector.send(notice)
                 metrics.set("hub_channel_gateway_seconds", (ContinuousClock.now - start).inSeconds, labels: ["channel": channel.rawValue],
                             help: "The latest gateway call's duration (with its wait for a free connection).")
                 gate.record(outcome, channel: channel, metrics: metrics)
+                return outcome
+            }
+            let outcome: GatewayOutcome
+            switch ledger.decision(notice.notificationId, replayed: record.headers.contains { $0.key == ReplayHeaderName.from }) {
+            case .done:
+                return []
+            case .confirmFirst:
+                // The gateway will call back about it (or the confirmation time-out will report it): nothing to decide now.
+                if connector.confirmsByCallback && !connector.canConfirm { return [] }
+                guard connector.canConfirm else {
+                    // Not sent again: a `technical-failure` receipt (`exhausted`) and a dead letter an operator can replay
+                    // once they checked what the gateway did with it.
+                    metrics.increment("hub_channel_sends_total", labels: ["channel": channel.rawValue, "outcome": "ambiguous"], help: "Sends by outcome.")
+                    throw RecordFailure(.permanent, code: "ambiguous_send",
+                                        message: "handed to a gateway that cannot say what became of it; not sent again", stage: "send")
+                }
+                if let known = await connector.status(of: notice.notificationId) {
+                    outcome = known
+                } else {
+                    try await gate.admit(channel: channel, metrics: metrics)
+                    outcome = await connector.send(notice)
+                    gate.record(outcome, channel: channel, metrics: metrics)
+                }
+            case .resend:
+                // An operator replayed it after a technical failure: what the gateway knows of it counts, else it goes again.
+                metrics.increment("hub_channel_replays_total", labels: ["channel": channel.rawValue],
+                                  help: "Notices replayed from the dead-letter topic after a technical failure.")
+                if connector.canConfirm, let known = await connector.status(of: notice.notificationId) {
+                    outcome = known
+                } else {
+                    outcome = try await handOver()
+                }
+            case .send:
+                // Quiet hours: held on notify.scheduled and released to this topic when due (`release`).
+                if let notBefore = notice.notBefore, notBefore > Date().addingTimeInterval(1) {
+                    metrics.increment("hub_channel_scheduled_total", labels: ["channel": channel.rawValue], help: "Notices held until their notBefore.")
+                    return [Self.scheduledRecord(notice), Self.receipt(.scheduled, for: notice, reason: "quiet_hours", reference: nil).record]
+                }
+                outcome = try await handOver()
             }
             return try Self.outputs(for: outcome, notice: notice, ledger: ledger, metrics: metrics, stage: name)
         }

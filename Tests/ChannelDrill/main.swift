@@ -6,7 +6,7 @@
 // the drill reads all of its topic, and other suites' notices on it must not
 // be the one it dies on. Other
 // notices in flight at that moment die with it, sent or not. DRILL_CHANNEL picks the worker: the
-// e-address one (DRILL_MAILBOX), or the SMS one through Kannel
+// e-address one (DRILL_MAILBOX), the e-mail one (DRILL_SMTP_URL), or the SMS one through Kannel
 // (DRILL_KANNEL_SEND, _USER, _PASSWORD) with its delivery-report server on
 // DRILL_CALLBACK_PORT, the same for every run so Kannel's retried call-backs
 // reach the restarted worker. Not part of the hub.
@@ -14,6 +14,7 @@ import ChannelDelivery
 import ChannelWorker
 import DeadLetters
 import EAddressConnector
+import EmailConnector
 import Foundation
 import HTTPServer
 import HubLogging
@@ -64,6 +65,8 @@ if environment["DRILL_CHANNEL"] == "sms" {
     connector = CrashingOnce(inner: KannelConnector(settings: .init(
         sendURL: environment["DRILL_KANNEL_SEND"]!, username: environment["DRILL_KANNEL_USER"]!, password: environment["DRILL_KANNEL_PASSWORD"]!,
         sender: "Latvija.lv", callbackURL: "http://127.0.0.1:\(configuration.port)\(KannelDeliveryReport.path)"), connections: inFlight))
+} else if environment["DRILL_CHANNEL"] == "email" {
+    connector = CrashingOnce(inner: SMTPConnector(settings: .init(url: environment["DRILL_SMTP_URL"]!, from: "a@hub.gov.lv")))
 } else {
     connector = CrashingOnce(inner: EAddressConnector(baseURL: URL(string: environment["DRILL_MAILBOX"]!)!, sender: "HUB", connections: inFlight))
 }

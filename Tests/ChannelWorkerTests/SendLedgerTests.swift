@@ -27,6 +27,30 @@ struct SendLedgerTests {
         #expect(ledger.outstanding == [handed])
     }
 
+    @Test("a replayed technical failure is sent again; a replayed delivery or refusal is not; the new hand-over reopens it until its outcome")
+    func replays() {
+        var ledger = SendLedger()
+        let failed = UUID(), delivered = UUID(), refused = UUID()
+        ledger.record(receipt(failed, .sending))
+        ledger.record(receipt(failed, .technicalFailure))
+        ledger.record(receipt(delivered, .delivered))
+        ledger.record(receipt(refused, .permanentFailure))
+        #expect(ledger.decision(for: failed) == .done, "not replayed: the failure stands")
+        #expect(ledger.decision(for: failed, replayed: true) == .resend)
+        #expect(ledger.decision(for: delivered, replayed: true) == .done)
+        #expect(ledger.decision(for: refused, replayed: true) == .done)
+        #expect(ledger.decision(for: UUID(), replayed: true) == .send)
+        var accepted = receipt(failed, .sending)
+        accepted.reason = "gateway_accepted"
+        ledger.record(accepted)
+        #expect(ledger.decision(for: failed) == .done, "a gateway's late acceptance does not reopen it")
+        ledger.record(receipt(failed, .sending))
+        #expect(ledger.decision(for: failed, replayed: true) == .confirmFirst, "handed over again: a second replay asks first")
+        #expect(ledger.outstanding == [failed])
+        ledger.record(receipt(failed, .delivered))
+        #expect(ledger.decision(for: failed, replayed: true) == .done)
+    }
+
     @Test("outstanding notices by when they were handed over, for the confirmation time-out")
     func outstanding() {
         var ledger = SendLedger()

@@ -1,6 +1,7 @@
 import BrokerTestSupport
 import ChannelDelivery
 import ChannelWorker
+import DeadLetters
 import EmailConnector
 import Foundation
 import HubLogging
@@ -193,10 +194,7 @@ struct SMTPConnectorTests {
         let server = try SMTPServer()
         defer { server.stop() }
         try await server.start()
-        let admin = try KafkaAdmin(client: client, logger: logger)
-        _ = try await admin.createTopics([HubTopics.notifyEmail, HubTopics.notifyReceipts, HubTopics.hubDeadLetter]
-            .map { KafkaTopicSpecification(name: $0.name, partitions: Int32($0.partitions)) })
-        await admin.close()
+        try await createTopics()
         let tag = "EM" + UUID().uuidString.prefix(6)
         let worker = ChannelWorkerService(connector: SMTPConnector(settings: .init(url: "smtp://127.0.0.1:\(server.port)", from: "a@hub.gov.lv")),
                                           client: client, instance: "em-\(tag)", groupID: "em-\(tag)", settings: .init(ladder: .none),
@@ -204,11 +202,7 @@ struct SMTPConnectorTests {
         let shutdown = ShutdownSignal()
         let running = Task { try await worker.run(shutdown: shutdown) }
         let sent = (0 ..< 10).map { notice($0, tag: tag) }
-        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: client), logger: logger)
-        _ = try await producer.sendAll(try sent.map {
-            KafkaProducerRecord(topic: HubTopics.notifyEmail.name, key: Array($0.recipientKey.utf8), value: Array(try RecordJSON.encode($0)))
-        })
-        await producer.close()
+        try await publish(sent)
         let receipts = try await readUntil(HubTopics.notifyReceipts.name, client: client,
                                            keep: { record in Self.receipt(record)?.caseId.hasPrefix("\(tag)-") == true },
                                            until: { $0.compactMap(Self.receipt).filter { $0.status == .delivered }.count >= 10 }).compactMap(Self.receipt)
@@ -220,6 +214,60 @@ struct SMTPConnectorTests {
         for notice in sent {
             #expect(receipts.filter { $0.notificationId == notice.notificationId }.map(\.status) == [.sending, .delivered])
         }
+    }
+
+    @Test("killed between the relay's acceptance and the commit: restarted, it does not send that one again; technical-failure ambiguous_send and a dead letter to replay")
+    func crashBetweenSendAndCommit() async throws {
+        let server = try SMTPServer()
+        defer { server.stop() }
+        try await server.start()
+        try await createTopics()
+        let tag = "EK" + UUID().uuidString.prefix(6)
+        let mark = NSTemporaryDirectory() + "/channel-drill-\(tag)"
+        let environment = ["DRILL_CHANNEL": "email", "DRILL_BOOTSTRAP": LocalBroker.testBootstrap, "DRILL_SMTP_URL": "smtp://127.0.0.1:\(server.port)",
+                           "DRILL_INSTANCE": "edrill-\(tag)", "DRILL_GROUP": "edrill-\(tag)", "DRILL_CRASH_MARK": mark, "DRILL_CRASH_CASES": tag + "-",
+                           "DRILL_INFLIGHT": "1", "DRILL_PREPARED": "1"]
+        let sent = (0 ..< 6).map { notice($0, tag: tag) }
+        try await publish(sent)
+        let first = try startChild("channel-drill", environment: environment, log: "/tmp/channel-drill-\(tag)-1.log")
+        try await waitUntil(seconds: 60) { !first.isRunning }
+        #expect(first.terminationStatus == 9, "it died right after a gateway call")
+        let second = try startChild("channel-drill", environment: environment, log: "/tmp/channel-drill-\(tag)-2.log")
+        defer { if second.isRunning { second.terminate() } }
+        let receipts = try await readUntil(HubTopics.notifyReceipts.name, client: client, seconds: 90,
+                                           keep: { record in Self.receipt(record)?.caseId.hasPrefix("\(tag)-") == true },
+                                           until: { ChannelTesting.final($0.compactMap(Self.receipt)).count >= sent.count }).compactMap(Self.receipt)
+        let letters = try await readUntil(HubTopics.hubDeadLetter.name, client: client,
+                                          keep: { record in DeadLetter(record)?.value.map { String(decoding: $0, as: UTF8.self).contains("\(tag)-") } ?? false },
+                                          until: { $0.count >= 1 }).compactMap { DeadLetter($0) }
+        second.terminate()
+        try await waitUntil(seconds: 30) { !second.isRunning }
+
+        let crashed = try #require(UUID(uuidString: String(decoding: try Data(contentsOf: URL(fileURLWithPath: mark)), as: UTF8.self)))
+        let final = ChannelTesting.final(receipts)
+        #expect(final[crashed]?.status == .technicalFailure && final[crashed]?.reason == "ambiguous_send")
+        #expect(letters.map(\.code) == ["ambiguous_send"] && letters.first.flatMap { try? RecordJSON.decode(Notice.self, from: $0.value ?? []) }?.notificationId == crashed,
+                "the notice is on the dead-letter topic, for an operator to replay once they checked the mailbox")
+        for notice in sent {
+            let arrived = server.messages.filter { $0.headers["message-id"] == "<\(notice.notificationId.uuidString.lowercased())@hub.gov.lv>" }.count
+            #expect(arrived == 1, "each once, the uncertain one too: \(arrived)")
+            if notice.notificationId != crashed { #expect(final[notice.notificationId]?.status == .delivered) }
+        }
+    }
+
+    func createTopics() async throws {
+        let admin = try KafkaAdmin(client: client, logger: logger)
+        _ = try await admin.createTopics([HubTopics.notifyEmail, HubTopics.notifyReceipts, HubTopics.hubDeadLetter]
+            .map { KafkaTopicSpecification(name: $0.name, partitions: Int32($0.partitions)) })
+        await admin.close()
+    }
+
+    func publish(_ notices: [Notice]) async throws {
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: client), logger: logger)
+        _ = try await producer.sendAll(try notices.map {
+            KafkaProducerRecord(topic: HubTopics.notifyEmail.name, key: Array($0.recipientKey.utf8), value: Array(try RecordJSON.encode($0)))
+        })
+        await producer.close()
     }
 
     static func receipt(_ record: KafkaConsumerRecord) -> NotificationReceipt? {

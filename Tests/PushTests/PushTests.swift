@@ -209,6 +209,56 @@ struct PushWorkerTests {
         #expect(attempts >= 2, "the first notice was tried more than once (\(attempts))")
     }
 
+    @Test("a technical failure replayed from the dead-letter topic once the gateway is back: delivered once; replayed again, nothing more is sent")
+    func replayAfterTechnicalFailure() async throws {
+        try await kit.prepare()
+        let tag = "PR" + UUID().uuidString.prefix(6)
+        let gateway = PushGateway()
+        try gateway.start()
+        defer { gateway.stop() }
+        gateway.update { $0.downUntil = .distantFuture }
+        let sent = notices(2, tag: tag) { ["\(tag)-device-\($0)"] }
+        let replayer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: client), logger: logger)
+        var receipts: [NotificationReceipt] = []
+        var attemptsAfterFirstReplay = 0
+        func attempts() -> Int { gateway.attempts.filter { attempt in sent.contains { attempt.key.hasPrefix($0.notificationId.lowercasedString) } }.values.reduce(0, +) }
+        try await run(gateway, tag: tag, ladder: "1s") {
+            try await kit.publish(sent)
+            let failed = try await kit.receipts(about: tag) { ChannelTesting.final($0).count >= 2 }
+            #expect(ChannelTesting.final(failed).values.allSatisfy { $0.status == .technicalFailure })
+            let letters = try await readUntil(HubTopics.hubDeadLetter.name, client: client,
+                                              keep: { record in DeadLetter(record).map { Self.isAbout($0, tag) } ?? false },
+                                              until: { $0.count >= 2 }).compactMap { DeadLetter($0) }
+            #expect(letters.count == 2 && letters.allSatisfy { $0.originTopic == NotifyChannel.push.topic })
+            gateway.update { $0.downUntil = nil }
+            for letter in letters { _ = try await replayer.send(Replay.record(for: letter, by: "test-operator", at: Date())) }
+            receipts = try await kit.receipts(about: tag) { receipts in
+                ChannelTesting.final(receipts).values.filter { $0.status == .delivered }.count >= 2
+            }
+            // A second replay of the same dead letters: the notices are delivered now, so the gateway is not called again.
+            attemptsAfterFirstReplay = attempts()
+            for letter in letters { _ = try await replayer.send(Replay.record(for: letter, by: "test-operator", at: Date())) }
+            try await Task.sleep(for: .seconds(3))
+            receipts = try await kit.receipts(about: tag) { receipts in
+                ChannelTesting.final(receipts).values.filter { $0.status == .delivered }.count >= 2
+            }
+        }
+        #expect(attempts() == attemptsAfterFirstReplay, "no call after the second replay")
+        await replayer.close()
+        let pushes = gateway.pushes.filter { $0.token.hasPrefix(tag) }
+        #expect(pushes.count == 2, "each once")
+        for notice in sent {
+            let statuses = receipts.filter { $0.notificationId == notice.notificationId }.map(\.status)
+            #expect(statuses.contains(.technicalFailure) && statuses.last == .delivered, "\(statuses)")
+            let handedOver = receipts.filter { $0.notificationId == notice.notificationId && $0.status == .sending && $0.reason == nil }
+            #expect(handedOver.count == 2, "once before the failure, once on the first replay")
+        }
+    }
+
+    static func isAbout(_ letter: DeadLetter, _ tag: String) -> Bool {
+        letter.value.map { String(decoding: $0, as: UTF8.self).contains("\"\(tag)-") } ?? false
+    }
+
     @Test("quiet hours: a notice with notBefore is held, survives a worker restart, and goes out when due; one without waits for nothing")
     func heldUntilNotBefore() async throws {
         try await kit.prepare()
