@@ -92,26 +92,50 @@ public enum SendDecision: Sendable, Hashable {
 }
 
 /// What a channel worker knows of the notices it handled: rebuilt from `notify.receipts` on start.
+///
+/// Notices handed to the gateway are kept until their outcome. Outcomes are kept for `memory` at least (twice
+/// that at most): they live in two generations, and each `forget` after `memory` drops the older one. A notice
+/// that comes back within it (a redelivery after a crash, a retry, a repeated request) is not sent twice;
+/// the worker reads only that much of `notify.receipts` when it starts, so neither its start nor its memory
+/// grows with the topic's retention.
 public struct SendLedger: Sendable {
-    private var states: [UUID: NotificationReceipt.Status] = [:]
-    /// When each outstanding notice was handed to the gateway.
+    /// Notices handed to the gateway with no outcome yet, and when.
     private var handedAt: [UUID: Date] = [:]
+    /// Outcomes recorded since `generationStart`, and in the generation before it.
+    private var outcomes: [UUID: NotificationReceipt.Status] = [:]
+    private var earlierOutcomes: [UUID: NotificationReceipt.Status] = [:]
+    private var generationStart: Date
+    /// How long an outcome is remembered at least.
+    public let memory: TimeInterval
 
-    public init() {}
+    public init(memory: TimeInterval = .infinity, now: Date = Date()) {
+        self.memory = memory
+        generationStart = now
+    }
+
+    private func outcome(of id: UUID) -> NotificationReceipt.Status? { outcomes[id] ?? earlierOutcomes[id] }
 
     public mutating func record(_ receipt: NotificationReceipt) {
         guard let id = receipt.notificationId else { return }
         switch receipt.status {
         case .sending:
-            // The worker's own `sending` (no reason) after a technical failure is a replayed notice handed over again;
-            // any other `sending` (a gateway's acceptance, a late duplicate) does not reopen an outcome.
-            if states[id] == nil || (states[id] == .technicalFailure && receipt.reason == nil) {
-                states[id] = .sending
+            guard handedAt[id] == nil else { return }
+            switch outcome(of: id) {
+            case nil:
                 handedAt[id] = receipt.at
+            case .technicalFailure? where receipt.reason == nil:
+                // The worker's own `sending` after a technical failure: a replayed notice handed over again. Any other
+                // `sending` (a gateway's acceptance, a late duplicate) does not reopen an outcome.
+                outcomes[id] = nil
+                earlierOutcomes[id] = nil
+                handedAt[id] = receipt.at
+            default:
+                break
             }
         case .delivered, .permanentFailure, .technicalFailure, .temporaryFailure:
-            states[id] = receipt.status
             handedAt[id] = nil
+            earlierOutcomes[id] = nil
+            outcomes[id] = receipt.status
         case .created, .undeliverable, .fallback, .scheduled: break
         }
     }
@@ -121,15 +145,28 @@ public struct SendLedger: Sendable {
 
     /// `replayed`: the notice came back from the dead-letter topic (`hub.replay.from`), which reopens a technical failure.
     public func decision(for id: UUID, replayed: Bool = false) -> SendDecision {
-        switch states[id] {
-        case nil: .send
-        case .sending?: .confirmFirst
-        case .technicalFailure? where replayed: .resend
-        default: .done
+        if handedAt[id] != nil { return .confirmFirst }
+        switch outcome(of: id) {
+        case nil: return .send
+        case .technicalFailure? where replayed: return .resend
+        default: return .done
         }
+    }
+
+    /// Drops the older generation of outcomes once the current one is `memory` old, and starts a new one.
+    /// Returns how many outcomes were forgotten.
+    @discardableResult
+    public mutating func forget(now: Date) -> Int {
+        guard now.timeIntervalSince(generationStart) >= memory else { return 0 }
+        let forgotten = earlierOutcomes.count
+        earlierOutcomes = outcomes
+        outcomes = [:]
+        generationStart = now
+        return forgotten
     }
 
     /// Notices handed to the gateway and not confirmed yet.
     public var outstanding: [UUID] { Array(handedAt.keys) }
-    public var count: Int { states.count }
+    /// Notices the ledger holds: outstanding ones and remembered outcomes.
+    public var count: Int { handedAt.count + outcomes.count + earlierOutcomes.count }
 }

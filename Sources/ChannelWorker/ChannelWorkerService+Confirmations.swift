@@ -24,6 +24,10 @@ extension ChannelWorkerService {
         let parallel = batch == 1 ? settings.prepared : max(1, settings.inFlight / 2)
         while !shutdown.isTriggered && !Task.isCancelled {
             try? await Task.sleep(for: settings.confirmEvery)
+            let forgotten = ledger.forget(now: Date())
+            if forgotten > 0 { logger.info("ledger forgot old outcomes", ["notices": String(forgotten)]) }
+            metrics.set("hub_channel_ledger_notices", Double(ledger.count), labels: ["channel": channel],
+                        help: "Notices the worker's ledger holds: outstanding ones and outcomes remembered (channel.ledger.days).")
             let timeout = Date().addingTimeInterval(-settings.confirmTimeout.inSeconds)
             metrics.set("hub_channel_awaiting_confirmation", Double(ledger.about.withLock { $0.count }),
                         labels: ["channel": channel], help: "Notices the gateway accepted that are not yet confirmed.")

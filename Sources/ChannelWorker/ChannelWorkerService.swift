@@ -52,9 +52,12 @@ public final class ChannelWorkerService: HubService {
         /// Notices in hand at once, their `sending` receipts written ahead of a free connection (at least `inFlight`):
         /// the most a crash leaves uncertain.
         public var prepared: Int
+        /// How long the ledger remembers a notice's outcome at least, and how much of `notify.receipts` a worker
+        /// reads when it starts (`SendLedger`); at least `confirmTimeout`.
+        public var ledgerMemory: Duration
         public init(ladder: RetryLadder = .standard, confirmEvery: Duration = .seconds(5), confirmTimeout: Duration = .seconds(3600),
                     ratePerSecond: Double? = nil, circuitFailures: Int = 5, circuitOpenSeconds: Double = 30, inFlight: Int = 8,
-                    prepared: Int? = nil) {
+                    prepared: Int? = nil, ledgerMemory: Duration = .seconds(7 * 86_400)) {
             self.inFlight = max(1, inFlight)
             self.prepared = max(self.inFlight, prepared ?? self.inFlight * 8)
             self.ladder = ladder
@@ -63,6 +66,7 @@ public final class ChannelWorkerService: HubService {
             self.ratePerSecond = ratePerSecond
             self.circuitFailures = circuitFailures
             self.circuitOpenSeconds = circuitOpenSeconds
+            self.ledgerMemory = max(ledgerMemory, confirmTimeout)
         }
     }
 
@@ -132,7 +136,8 @@ public final class ChannelWorkerService: HubService {
 
     /// The ledger of sends, shared by the stage and the confirmation loop.
     final class Ledger: Sendable {
-        let mutex = Mutex(SendLedger())
+        let mutex: Mutex<SendLedger>
+        init(memory: Duration) { mutex = Mutex(SendLedger(memory: memory.inSeconds)) }
         /// Records a receipt; an outcome other than `sending` ends the notice's wait for confirmation.
         func record(_ receipt: NotificationReceipt) {
             mutex.withLock { $0.record(receipt) }
@@ -141,14 +146,20 @@ public final class ChannelWorkerService: HubService {
         func decision(_ id: UUID, replayed: Bool = false) -> SendDecision { mutex.withLock { $0.decision(for: id, replayed: replayed) } }
         func outstanding(handedBefore date: Date) -> [UUID] { mutex.withLock { $0.outstanding(handedBefore: date) } }
         var outstanding: [UUID] { mutex.withLock { $0.outstanding } }
+        var count: Int { mutex.withLock { $0.count } }
+        @discardableResult
+        func forget(now: Date) -> Int { mutex.withLock { $0.forget(now: now) } }
         /// What each outstanding notice was about, for its confirmation receipt.
         let about = Mutex<[UUID: NotificationReceipt]>([:])
     }
 
     public func run(shutdown: ShutdownSignal) async throws {
         let channel = connector.channel
-        let ledger = Ledger()
-        try await TopicSnapshot.read(topics: [HubTopics.notifyReceipts.name], client: client, logger: logger) { record in
+        let ledger = Ledger(memory: settings.ledgerMemory)
+        // The receipts of the ledger's memory, not of the topic's whole retention (on Tansu, which looks records up by
+        // when it appended them and answers 0 when it finds none, possibly more).
+        let remembered = Date().addingTimeInterval(-settings.ledgerMemory.inSeconds)
+        try await TopicSnapshot.read(topics: [HubTopics.notifyReceipts.name], client: client, logger: logger, since: remembered) { record in
             guard let value = record.value, let receipt = try? RecordJSON.decode(NotificationReceipt.self, from: value),
                   receipt.channel == channel else { return }
             ledger.record(receipt)
@@ -162,7 +173,7 @@ public final class ChannelWorkerService: HubService {
         }
         let outstanding = Set(ledger.outstanding)
         ledger.about.withLock { $0 = $0.filter { outstanding.contains($0.key) } }
-        logger.info("ledger loaded", ["outstanding": String(ledger.outstanding.count)])
+        logger.info("ledger loaded", ["outstanding": String(ledger.outstanding.count), "notices": String(ledger.count)])
         // Each `sending` receipt is acknowledged before its gateway call. They go in groups of half the notices in
         // hand (`KafkaGroupedSender`): the broker's cost is mostly per request, and the other half keeps the
         // connections busy meanwhile. A 1 ms linger lets librdkafka send a group as one request per partition.

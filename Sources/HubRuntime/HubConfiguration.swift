@@ -56,6 +56,7 @@ public struct HubConfiguration: Sendable, Equatable {
         "channel.retry.ladder": ("10s,1m,10m", "retry delays of the channel workers for time-outs, 5xx and 429; then technical-failure and a dead letter"),
         "channel.retry.jitter": ("0.2", "each channel retry waits up to this share longer than its ladder step, at random, so notices that failed together come back spread out"),
         "channel.confirm.timeout.seconds": ("3600", "a notice the gateway accepted but has not confirmed by then is reported temporary-failure (unconfirmed)"),
+        "channel.ledger.days": ("7", "how long a channel worker remembers each notice's outcome, so one seen again is not sent twice, and how much of notify.receipts it reads when it starts (at least the confirmation time-out)"),
         "operator.name": ("", "who runs `hub dlq replay` and `purge`, for the audit record; empty means the OS user"),
         "topics.replication.factor": ("-1", "replication factor for created topics; -1 is the broker's default"),
         "topics.production": ("false", "true adds min.insync.replicas to created topics"),

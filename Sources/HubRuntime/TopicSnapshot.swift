@@ -43,11 +43,13 @@ public enum TopicSnapshot {
     }
 
     /// Calls `visit` with every committed record of `topics` (of the partitions `only` admits), from their
-    /// start to the end they had when reading began, in order per partition.
+    /// start (or their first record stamped at or after `since`) to the end they had when reading began, in
+    /// order per partition.
     public static func read(topics: [String], client: KafkaClientProperties, logger: Logger, timeout: Duration = .seconds(60),
-                            only: (KafkaTopicPartition) -> Bool = { _ in true },
+                            since: Date? = nil, only: (KafkaTopicPartition) -> Bool = { _ in true },
                             visit: (KafkaConsumerRecord) throws -> Void) async throws {
-        guard let (consumer, ends) = try await fromStart(topics: topics, client: client, logger: logger, groupID: "hub-snapshot", only: only, tune: { configuration in
+        guard let (consumer, ends) = try await fromStart(topics: topics, client: client, logger: logger, groupID: "hub-snapshot", since: since,
+                                                         only: only, tune: { configuration in
             configuration.bufferCapacity = 50_000
             configuration.client["max.partition.fetch.bytes"] = "8388608"
         }) else { return }
@@ -108,11 +110,11 @@ extension TopicSnapshot {
         }
     }
 
-    /// A consumer assigned to every partition of `topics` from its start (no
-    /// group to join, seconds on some brokers; nothing to commit), and the end
-    /// offset of each partition that holds records as reading begins (empty
-    /// ones are read already). Nil when none of the topics exists.
-    static func fromStart(topics: [String], client: KafkaClientProperties, logger: Logger, groupID: String,
+    /// A consumer assigned to every partition of `topics` from its start, or from its first record stamped at
+    /// or after `since` (no group to join, seconds on some brokers; nothing to commit), and the end offset of
+    /// each partition that holds records to read as reading begins (the others are read already). Nil when
+    /// none of the topics exists.
+    static func fromStart(topics: [String], client: KafkaClientProperties, logger: Logger, groupID: String, since: Date? = nil,
                           only: (KafkaTopicPartition) -> Bool = { _ in true },
                           tune: (inout KafkaConsumerConfiguration) -> Void = { _ in }) async throws
         -> (consumer: KafkaConsumer, ends: [KafkaTopicPartition: Int64])? {
@@ -124,18 +126,33 @@ extension TopicSnapshot {
             try await Task.sleep(for: .milliseconds(200))
             partitions = try await admin.partitions(of: topics)
         }
-        await admin.close()
         partitions = partitions.filter(only)
+        // Where to start, when not at the start: a partition with no record since then has nothing to read.
+        var starts: [KafkaTopicPartition: Int64?]?
+        if let since, !partitions.isEmpty {
+            do { starts = try await admin.offsets(at: since, of: partitions) } catch { await admin.close(); throw error }
+        }
+        await admin.close()
         guard !partitions.isEmpty else { return nil }
         var configuration = KafkaConsumerConfiguration(client: client, groupID: groupID)
         configuration.enableAutoCommit = false
         tune(&configuration)
-        let consumer = try KafkaConsumer(configuration: configuration, subscription: .partitionsFromStart(partitions), logger: logger)
+        let subscription: KafkaSubscription = if let starts {
+            .partitionsAt(starts.compactMapValues { $0 })
+        } else {
+            .partitionsFromStart(partitions)
+        }
+        let consumer = try KafkaConsumer(configuration: configuration, subscription: subscription, logger: logger)
         let watermarks = try await consumer.watermarks(partitions)
         var ends: [KafkaTopicPartition: Int64] = [:]
         for partition in partitions {
+            var start: Int64 = 0
+            if let starts {
+                guard let found = starts[partition] ?? nil else { continue }  // nothing since then
+                start = found
+            }
             guard let marks = watermarks[partition] else { ends[partition] = Int64.max; continue }  // unknown: read until caught up
-            if marks.high > marks.low { ends[partition] = marks.high }
+            if marks.high > max(marks.low, start) { ends[partition] = marks.high }
         }
         return (consumer, ends)
     }

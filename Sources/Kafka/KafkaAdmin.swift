@@ -1,4 +1,5 @@
 import CRdKafka
+import Foundation
 import HubLogging
 
 /// Topic administration: create from declarations, list and describe. Each
@@ -101,6 +102,25 @@ public final class KafkaAdmin: Sendable {
         let wanted = Set(topics)
         return try await metadata(timeoutMilliseconds: timeoutMilliseconds).filter { wanted.contains($0.name) }
             .flatMap { topic in topic.partitions.map { KafkaTopicPartition(topic: topic.name, partition: $0.id) } }
+    }
+
+    /// Per partition, the offset of its first record with a timestamp at or after `instant` (`ListOffsets` by
+    /// time); nil for a partition with none (a reader starting there has nothing to read).
+    public func offsets(at instant: Date, of partitions: [KafkaTopicPartition],
+                        timeoutMilliseconds: Int32 = 10_000) async throws(KafkaError) -> [KafkaTopicPartition: Int64?] {
+        if partitions.isEmpty { return [:] }
+        let client = self.client
+        let milliseconds = Int64((instant.timeIntervalSince1970 * 1000).rounded(.down))
+        return try await BlockingCall.run { () throws(KafkaError) -> [KafkaTopicPartition: Int64?] in
+            // The query takes each partition's timestamp in its offset field and answers there.
+            let list = RDKafkaTopicPartitionList(partitions.map { KafkaTopicPartitionOffset(topicPartition: $0, offset: milliseconds) })
+            let err = rd_kafka_offsets_for_times(client.handle, list.pointer, timeoutMilliseconds)
+            if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(err, context: "offsets for times") }
+            if let error = list.firstError { throw error }
+            var result: [KafkaTopicPartition: Int64?] = [:]
+            for entry in list.entries { result[entry.topicPartition] = entry.offset >= 0 ? entry.offset : nil }
+            return result
+        }
     }
 
     private struct TopicMetadata: Sendable {

@@ -196,7 +196,14 @@ enum ChannelCommands {
                                              circuitFailures: try configuration.integer("channel.circuit.failures"),
                                              circuitOpenSeconds: Double(try configuration.integer("channel.circuit.open.seconds")),
                                              inFlight: try configuration.integer("channel.inflight"),
-                                             prepared: try configuration.integer("channel.prepared"))
+                                             prepared: try configuration.integer("channel.prepared"),
+                                             ledgerMemory: .seconds(try ledgerDays(configuration) * 86_400))
+    }
+
+    private static func ledgerDays(_ configuration: HubConfiguration) throws -> Int {
+        let days = try configuration.integer("channel.ledger.days")
+        guard days >= 1 else { throw UsageError("channel.ledger.days must be at least 1") }
+        return days
     }
 
     static func makeEAddressWorker(client: KafkaClientProperties, context: HubContext, url: String?, metrics: MetricsRegistry,

@@ -51,6 +51,28 @@ struct SendLedgerTests {
         #expect(ledger.decision(for: failed, replayed: true) == .done)
     }
 
+    @Test("outcomes are remembered for the memory at least and twice it at most; outstanding notices until their outcome")
+    func memory() {
+        let start = Date(timeIntervalSince1970: 1_000_000), day = 86_400.0
+        var ledger = SendLedger(memory: 7 * day, now: start)
+        let early = UUID(), late = UUID(), waiting = UUID()
+        ledger.record(receipt(early, .delivered))
+        ledger.record(receipt(waiting, .sending))
+        #expect(ledger.forget(now: start.addingTimeInterval(6 * day)) == 0, "not a memory old yet")
+        #expect(ledger.forget(now: start.addingTimeInterval(7 * day)) == 0, "a new generation; the first is kept")
+        ledger.record(receipt(late, .delivered))
+        #expect(ledger.decision(for: early) == .done && ledger.decision(for: late) == .done)
+        #expect(ledger.forget(now: start.addingTimeInterval(13 * day)) == 0)
+        #expect(ledger.forget(now: start.addingTimeInterval(14 * day)) == 1, "the first generation goes")
+        #expect(ledger.decision(for: early) == .send, "forgotten after twice the memory")
+        #expect(ledger.decision(for: late) == .done, "remembered for 7 days at least")
+        #expect(ledger.decision(for: waiting) == .confirmFirst, "an outstanding notice is never forgotten")
+        #expect(ledger.count == 2)
+        ledger.record(receipt(late, .delivered))  // seen again: it moves to the current generation
+        #expect(ledger.forget(now: start.addingTimeInterval(21 * day)) == 0)
+        #expect(ledger.decision(for: late) == .done)
+    }
+
     @Test("outstanding notices by when they were handed over, for the confirmation time-out")
     func outstanding() {
         var ledger = SendLedger()

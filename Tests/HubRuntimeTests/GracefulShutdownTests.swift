@@ -83,6 +83,15 @@ final class ReceivedValues: @unchecked Sendable {
 enum RuntimeTestKafka {
     static let logger = Logger(component: "test", threshold: .warning)
     static var bootstrap: String { LocalBroker.testBootstrap }
+
+    /// Creates a topic no other test uses and returns its name.
+    static func newTopic(_ prefix: String, partitions: Int32) async throws -> String {
+        let topic = "\(prefix)-\(UUID().uuidString.prefix(8).lowercased())"
+        let admin = try KafkaAdmin(client: KafkaClientProperties(bootstrapServers: bootstrap), logger: logger)
+        _ = try await admin.createTopics([KafkaTopicSpecification(name: topic, partitions: partitions)])
+        await admin.close()
+        return topic
+    }
 }
 
 /// The hub executable built beside the tests.

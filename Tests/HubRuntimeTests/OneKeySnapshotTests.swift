@@ -12,10 +12,7 @@ struct OneKeySnapshotTests {
     @Test("each partitioner names the partition the producer used; the latest value, a tombstone, a missing key, a stray record")
     func latestOfOneKey() async throws {
         let client = KafkaClientProperties(bootstrapServers: RuntimeTestKafka.bootstrap)
-        let topic = "one-key-\(UUID().uuidString.prefix(8).lowercased())"
-        let admin = try KafkaAdmin(client: client, logger: RuntimeTestKafka.logger)
-        _ = try await admin.createTopics([KafkaTopicSpecification(name: topic, partitions: 6)])
-        await admin.close()
+        let topic = try await RuntimeTestKafka.newTopic("one-key", partitions: 6)
         let keys = (0 ..< 60).map { "VID/case-\($0)" }
         for partitioner in [KafkaPartitioner.consistentRandom, .murmur2Random] {
             var configured = client
@@ -51,5 +48,35 @@ struct OneKeySnapshotTests {
         #expect(try await latest(apart) == "consistent_random first", "its own partition's latest value is the answer")
         #expect(try await latest("VID/nobody") == nil)
         #expect(try await latest("VID/stray") == "elsewhere", "not in its own partition: looked for in the others")
+    }
+}
+
+/// Reading a topic from a moment on (a channel worker's ledger reads the receipts of its memory, not of the
+/// topic's whole retention), on the real broker.
+@Suite("A topic read from a moment on")
+struct SnapshotSinceTests {
+    @Test("only the records written at or after the moment, in every partition")
+    func since() async throws {
+        let client = KafkaClientProperties(bootstrapServers: RuntimeTestKafka.bootstrap)
+        let topic = try await RuntimeTestKafka.newTopic("since", partitions: 3)
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: client), logger: RuntimeTestKafka.logger)
+        func write(_ prefix: String, _ count: Int) async throws {
+            _ = try await producer.sendAll((0 ..< count).map { index in
+                KafkaProducerRecord(topic: topic, partition: Int32(index % 3), key: Array("k\(index)".utf8), value: Array("\(prefix)-\(index)".utf8))
+            })
+        }
+        // Tansu looks records up by when it appended them (Apache Kafka by their timestamp, here the same moment).
+        try await write("old", 60)
+        try await Task.sleep(for: .milliseconds(1500))
+        let moment = Date()
+        try await Task.sleep(for: .milliseconds(100))
+        try await write("new", 12)
+        await producer.close()
+        var read: [String] = []
+        try await TopicSnapshot.read(topics: [topic], client: client, logger: RuntimeTestKafka.logger, since: moment) { read.append($0.valueString ?? "") }
+        #expect(read.sorted() == (0 ..< 12).map { "new-\($0)" }.sorted())
+        var all = 0
+        try await TopicSnapshot.read(topics: [topic], client: client, logger: RuntimeTestKafka.logger) { _ in all += 1 }
+        #expect(all == 72)
     }
 }

@@ -113,13 +113,18 @@ struct PushWorkerTests {
         }
     }
 
-    func run(_ gateway: PushGateway, tag: String, timeout: Duration = .seconds(5), ladder: String = "1s,2s,4s",
+    /// Runs a push worker while `body` runs; with `readiness`, `body` starts once the worker holds its partitions.
+    func run(_ gateway: PushGateway, tag: String, timeout: Duration = .seconds(5), ladder: String = "1s,2s,4s", readiness: Readiness? = nil,
              _ body: () async throws -> Void) async throws {
         let worker = ChannelWorkerService(connector: PushConnector(baseURL: gateway.baseURL, apiKey: "test-key", timeout: timeout), client: client,
                                           instance: "push-\(tag)", groupID: "push-\(tag)",
                                           settings: .init(ladder: try RetryLadder(parsing: ladder), confirmEvery: .milliseconds(300), circuitOpenSeconds: 1),
-                                          metrics: MetricsRegistry(), readiness: nil, logger: logger, hubVersion: "test", crashes: nil)
-        try await whileRunning(worker, body)
+                                          metrics: MetricsRegistry(), readiness: readiness, logger: logger, hubVersion: "test", crashes: nil)
+        if let readiness {
+            try await whileRunning(worker, ready: { readiness.isReady }, body)
+        } else {
+            try await whileRunning(worker, body)
+        }
     }
 
     @Test("every device of the client gets the push once, with title, body, data and the idempotency key; receipts say sending then delivered")
@@ -255,6 +260,44 @@ struct PushWorkerTests {
         }
     }
 
+    @Test("a worker starts from the receipts of its ledger's memory: sends left unconfirmed before it are not taken up again, later ones are")
+    func ledgerMemory() async throws {
+        try await kit.prepare()
+        let tag = "PM" + UUID().uuidString.prefix(6), laterTag = "PN" + UUID().uuidString.prefix(6)
+        let gateway = PushGateway()
+        try gateway.start()
+        defer { gateway.stop() }
+        // `sending` receipts of notices whose worker died before any outcome: three before the memory, three within it.
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: client), logger: logger)
+        func handedOver(_ notices: [Notice]) async throws {
+            _ = try await producer.sendAll(try notices.map { notice in
+                let receipt = NotificationReceipt(notificationId: notice.notificationId, status: .sending, channel: .push, recipientKey: notice.recipientKey,
+                                                  requestId: notice.request.requestId, agency: notice.request.agency, caseId: notice.request.caseId,
+                                                  messageClass: notice.messageClass, at: Date())
+                return KafkaProducerRecord(topic: HubTopics.notifyReceipts.name, key: Array(notice.recipientKey.utf8), value: try RecordJSON.bytes(receipt))
+            })
+        }
+        try await handedOver(notices(3, tag: tag) { ["\(tag)-device-\($0)"] })
+        try await Task.sleep(for: .seconds(4))
+        try await handedOver(notices(3, tag: laterTag) { ["\(laterTag)-device-\($0)"] })
+        await producer.close()
+        let worker = ChannelWorkerService(connector: PushConnector(baseURL: gateway.baseURL, apiKey: nil, timeout: .seconds(5)), client: client,
+                                          instance: "push-\(tag)", groupID: "push-\(tag)",
+                                          settings: .init(confirmEvery: .milliseconds(300), confirmTimeout: .seconds(1), ledgerMemory: .seconds(3)),
+                                          metrics: MetricsRegistry(), readiness: nil, logger: logger, hubVersion: "test", crashes: nil)
+        func unconfirmed(_ receipts: [NotificationReceipt]) -> [NotificationReceipt] {
+            receipts.filter { $0.status == .temporaryFailure && $0.reason == "unconfirmed" }
+        }
+        try await whileRunning(worker) {
+            // Those within the memory are outstanding: the gateway never had them, so after the time-out they are reported.
+            let later = try await kit.receipts(about: laterTag) { unconfirmed($0).count >= 3 }
+            #expect(unconfirmed(later).count == 3)
+            try await Task.sleep(for: .seconds(2))
+        }
+        let earlier = try await kit.receipts(about: tag, seconds: 5) { _ in false }
+        #expect(earlier.count == 3 && unconfirmed(earlier).isEmpty, "the worker never read those: \(earlier.map(\.status))")
+    }
+
     static func isAbout(_ letter: DeadLetter, _ tag: String) -> Bool {
         letter.value.map { String(decoding: $0, as: UTF8.self).contains("\"\(tag)-") } ?? false
     }
@@ -267,11 +310,13 @@ struct PushWorkerTests {
         try gateway.start()
         defer { gateway.stop() }
         var sent = notices(3, tag: tag) { ["\(tag)-device-\($0)"] }
-        let due = Date().addingTimeInterval(20)
-        sent[0].notBefore = due
-        sent[1].notBefore = due.addingTimeInterval(1)
-        // First worker: holds two, sends the third at once; stopped before the two are due.
-        try await run(gateway, tag: tag) {
+        var due = Date.distantFuture
+        // First worker: holds two, sends the third at once; stopped before the two are due. The notices are written once
+        // it holds its partitions: a start slowed by other suites must not let them fall due first.
+        try await run(gateway, tag: tag, readiness: Readiness()) {
+            due = Date().addingTimeInterval(15)
+            sent[0].notBefore = due
+            sent[1].notBefore = due.addingTimeInterval(1)
             try await kit.publish(sent)
             _ = try await kit.receipts(about: tag) { receipts in
                 receipts.filter { $0.status == .scheduled }.count >= 2 && ChannelTesting.final(receipts)[sent[2].notificationId] != nil
