@@ -278,12 +278,12 @@ struct PushWorkerTests {
             })
         }
         try await handedOver(notices(3, tag: tag) { ["\(tag)-device-\($0)"] })
-        try await Task.sleep(for: .seconds(4))
+        try await Task.sleep(for: .seconds(9))
         try await handedOver(notices(3, tag: laterTag) { ["\(laterTag)-device-\($0)"] })
         await producer.close()
         let worker = ChannelWorkerService(connector: PushConnector(baseURL: gateway.baseURL, apiKey: nil, timeout: .seconds(5)), client: client,
                                           instance: "push-\(tag)", groupID: "push-\(tag)",
-                                          settings: .init(confirmEvery: .milliseconds(300), confirmTimeout: .seconds(1), ledgerMemory: .seconds(3)),
+                                          settings: .init(confirmEvery: .milliseconds(300), confirmTimeout: .seconds(1), ledgerMemory: .seconds(6)),
                                           metrics: MetricsRegistry(), readiness: nil, logger: logger, hubVersion: "test", crashes: nil)
         func unconfirmed(_ receipts: [NotificationReceipt]) -> [NotificationReceipt] {
             receipts.filter { $0.status == .temporaryFailure && $0.reason == "unconfirmed" }
