@@ -155,7 +155,6 @@ public struct SendLedger: Sendable {
 
     /// Drops the older generation of outcomes once the current one is `memory` old, and starts a new one.
     /// Returns how many outcomes were forgotten.
-    @discardableResult
     public mutating func forget(now: Date) -> Int {
         guard now.timeIntervalSince(generationStart) >= memory else { return 0 }
         let forgotten = earlierOutcomes.count

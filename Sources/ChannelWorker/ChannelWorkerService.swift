@@ -147,7 +147,6 @@ public final class ChannelWorkerService: HubService {
         func outstanding(handedBefore date: Date) -> [UUID] { mutex.withLock { $0.outstanding(handedBefore: date) } }
         var outstanding: [UUID] { mutex.withLock { $0.outstanding } }
         var count: Int { mutex.withLock { $0.count } }
-        @discardableResult
         func forget(now: Date) -> Int { mutex.withLock { $0.forget(now: now) } }
         /// What each outstanding notice was about, for its confirmation receipt.
         let about = Mutex<[UUID: NotificationReceipt]>([:])

@@ -43,7 +43,7 @@ public final class CompactedTable: Sendable {
     }
 
     private func following(until stop: ShutdownSignal) async throws {
-        guard let (consumer, ends) = try await TopicSnapshot.fromStart(topics: [topic], client: client, logger: logger, groupID: "hub-table") else {
+        guard let (consumer, ends) = try await TopicSnapshot.reader(topics: [topic], client: client, logger: logger, groupID: "hub-table") else {
             throw TableError(topic: topic, reason: "the topic does not exist: run 'hub topics apply'")
         }
         let watcher = Task { await stop.wait(); consumer.stopFetching() }

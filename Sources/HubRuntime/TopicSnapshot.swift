@@ -48,7 +48,7 @@ public enum TopicSnapshot {
     public static func read(topics: [String], client: KafkaClientProperties, logger: Logger, timeout: Duration = .seconds(60),
                             since: Date? = nil, only: (KafkaTopicPartition) -> Bool = { _ in true },
                             visit: (KafkaConsumerRecord) throws -> Void) async throws {
-        guard let (consumer, ends) = try await fromStart(topics: topics, client: client, logger: logger, groupID: "hub-snapshot", since: since,
+        guard let (consumer, ends) = try await reader(topics: topics, client: client, logger: logger, groupID: "hub-snapshot", since: since,
                                                          only: only, tune: { configuration in
             configuration.bufferCapacity = 50_000
             configuration.client["max.partition.fetch.bytes"] = "8388608"
@@ -114,7 +114,7 @@ extension TopicSnapshot {
     /// or after `since` (no group to join, seconds on some brokers; nothing to commit), and the end offset of
     /// each partition that holds records to read as reading begins (the others are read already). Nil when
     /// none of the topics exists.
-    static func fromStart(topics: [String], client: KafkaClientProperties, logger: Logger, groupID: String, since: Date? = nil,
+    static func reader(topics: [String], client: KafkaClientProperties, logger: Logger, groupID: String, since: Date? = nil,
                           only: (KafkaTopicPartition) -> Bool = { _ in true },
                           tune: (inout KafkaConsumerConfiguration) -> Void = { _ in }) async throws
         -> (consumer: KafkaConsumer, ends: [KafkaTopicPartition: Int64])? {
