@@ -11,8 +11,10 @@ import Topics
 /// connector and reports every step on `notify.receipts`.
 ///
 /// At most once per notification id: before the gateway call a `sending`
-/// receipt is written and acknowledged; the outcome's receipt commits with
-/// the notice's offset. A worker that died in between finds the `sending`
+/// receipt is written and acknowledged; the outcome's receipt goes to the
+/// broker as soon as the gateway answered, and the notice's offset commits
+/// once it is acknowledged (the ledger tells a notice read again that it is
+/// done). A worker that died in between finds the `sending`
 /// receipt on restart and asks the gateway (by notification id) instead of
 /// sending again; a gateway that cannot say is not asked twice: the notice
 /// is reported `technical-failure` (`ambiguous_send`) and dead-lettered.
@@ -181,7 +183,7 @@ public final class ChannelWorkerService: HubService {
         let receipts = try KafkaProducer(configuration: receiptsConfiguration, logger: logger)
         let sendings = KafkaGroupedSender(producer: receipts, groupSize: max(1, settings.prepared / 2))
         let routing = FailureRouting(service: name, ladder: settings.ladder, hubVersion: hubVersion)
-        let connector = self.connector, metrics = self.metrics, name = self.name
+        let connector = self.connector, metrics = self.metrics
         let gate = GatewayGuard(settings)
         let stage = HandlerStage(
             routing: routing, client: client, instance: instance, groupID: groupID, subscription: .topics([channel.topic]),
@@ -192,7 +194,8 @@ public final class ChannelWorkerService: HubService {
                 let failed = Self.receipt(.technicalFailure, for: notice, reason: failure.code, reference: nil)
                 ledger.record(failed.value)
                 return [failed.record]
-            }
+            },
+            beforeCommit: { try await sendings.settle() }
         ) { record, _ in
             guard let notice = Self.notice(in: record) else {
                 throw RecordFailure(.permanent, code: "invalid_notice", message: "not a notice v1", stage: "read")
@@ -253,7 +256,13 @@ public final class ChannelWorkerService: HubService {
                 }
                 outcome = try await handOver()
             }
-            return try Self.outputs(for: outcome, notice: notice, ledger: ledger, metrics: metrics, stage: name)
+            // The outcome's receipt goes to the broker at once, in the next group, not with the batch's commit (which
+            // waits for its acknowledgement): a worker killed mid-stream leaves uncertain only the notices in hand
+            // (at most `prepared`) and those whose outcome the broker had not yet acknowledged (a group's worth).
+            guard let made = try Self.outcomeReceipt(for: outcome, notice: notice, ledger: ledger, metrics: metrics) else { return [] }
+            sendings.post(made.record)
+            ledger.record(made.value)
+            return []
         }
         let confirming = Task { await self.confirm(ledger: ledger, receipts: receipts, shutdown: shutdown) }
         defer { confirming.cancel() }
@@ -266,16 +275,17 @@ public final class ChannelWorkerService: HubService {
         await receipts.close()
     }
 
-    /// The records an outcome makes; a temporary one throws, to climb the retry ladder.
-    static func outputs(for outcome: GatewayOutcome, notice: Notice, ledger: Ledger, metrics: MetricsRegistry,
-                        stage: String) throws -> [KafkaProducerRecord] {
+    /// The receipt an outcome makes (nil when a delivery report wrote it already); a temporary one throws, to climb
+    /// the retry ladder. The caller writes it, then records it in the ledger.
+    static func outcomeReceipt(for outcome: GatewayOutcome, notice: Notice, ledger: Ledger,
+                               metrics: MetricsRegistry) throws -> (value: NotificationReceipt, record: KafkaProducerRecord)? {
         let channel = notice.channel.rawValue, labels = ["channel": channel]
         let made: (value: NotificationReceipt, record: KafkaProducerRecord)
         switch outcome {
         case .accepted(let reference):
             metrics.increment("hub_channel_sends_total", labels: ["channel": channel, "outcome": "accepted"], help: "Sends by outcome.")
             // A delivery report may have arrived while the call returned: then the outcome is written already.
-            if ledger.decision(notice.notificationId) == .done { return [] }
+            if ledger.decision(notice.notificationId) == .done { return nil }
             ledger.about.withLock { $0[notice.notificationId]?.gatewayReference = reference }
             made = receipt(.sending, for: notice, reason: "accepted", reference: reference)
         case .delivered(let reference, let at):
@@ -308,7 +318,6 @@ public final class ChannelWorkerService: HubService {
             metrics.increment("hub_channel_sends_total", labels: ["channel": channel, "outcome": "temporary"], help: "Sends by outcome.")
             throw RecordFailure(.retriable, code: code, message: message, stage: "send")
         }
-        ledger.record(made.value)
-        return [made.record]
+        return made
     }
 }

@@ -9,6 +9,9 @@ import Topics
 /// as the input offset, runs a `RetryStage` beside the input when the ladder
 /// has steps, and dead-letters records that crash the service repeatedly.
 /// Any other error thrown by the handler stops the service, as a crash does.
+/// `beforeCommit` runs before each commit of the input and retry stages, and
+/// a failure there stops the service too (a channel worker waits there for
+/// the receipts it wrote outside the transaction).
 public final class HandlerStage: HubService {
     /// `attempt` is 1 on the first read, 2 on the first retry, and so on.
     public typealias Handler = @Sendable (_ record: KafkaConsumerRecord, _ attempt: Int) async throws -> [KafkaProducerRecord]
@@ -22,7 +25,7 @@ public final class HandlerStage: HubService {
     public init(routing: FailureRouting, client: KafkaClientProperties, instance: String, groupID: String,
                 subscription: KafkaSubscription, parallelism: Int = 1, crashes: CrashJournal.Settings?, metrics: MetricsRegistry,
                 readiness: Readiness? = nil, logger: Logger, configureConsumer: (inout KafkaConsumerConfiguration) -> Void = { _ in },
-                exhausted: Exhausted? = nil, handler: @escaping Handler) {
+                exhausted: Exhausted? = nil, beforeCommit: TransactionalStage.Preparation? = nil, handler: @escaping Handler) {
         name = routing.service
         let crashGuard = crashes.map { settings in
             CrashGuard(settings: settings) { record, crashes in
@@ -32,7 +35,7 @@ public final class HandlerStage: HubService {
         input = TransactionalStage(
             name: routing.service, client: client, groupID: groupID, transactionalID: "\(instance)-\(routing.service)",
             subscription: subscription, parallelism: parallelism, metrics: metrics, readiness: readiness, logger: logger,
-            configureConsumer: configureConsumer, crashGuard: crashGuard
+            configureConsumer: configureConsumer, crashGuard: crashGuard, beforeCommit: beforeCommit
         ) { record in
             do { return try await handler(record, 1) } catch let failure as RecordFailure {
                 let routed = routing.route(record, failure: failure)
@@ -41,7 +44,7 @@ public final class HandlerStage: HubService {
         }
         retry = routing.ladder.delaysSeconds.isEmpty ? nil
             : RetryStage(routing: routing, client: client, instance: instance, groupID: "\(groupID)-retry", crashGuard: crashGuard, metrics: metrics,
-                         logger: logger, exhausted: exhausted, handler: handler)
+                         logger: logger, exhausted: exhausted, beforeCommit: beforeCommit, handler: handler)
     }
 
     /// Runs the input stage and the retry stage; when either stops, both do.

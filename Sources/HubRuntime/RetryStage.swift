@@ -27,12 +27,15 @@ public final class RetryStage: HubService {
     private let logger: Logger
     private let handler: Handler
     private let exhausted: HandlerStage.Exhausted?
+    private let beforeCommit: TransactionalStage.Preparation?
     private let batchSize = 200
 
     /// `groupID` is the retry stage's own group, shared by the service's instances (the input group's id with `-retry`).
     public init(routing: FailureRouting, client: KafkaClientProperties, instance: String, groupID: String, crashGuard: CrashGuard?,
-                metrics: MetricsRegistry, logger: Logger, exhausted: HandlerStage.Exhausted? = nil, handler: @escaping Handler) {
+                metrics: MetricsRegistry, logger: Logger, exhausted: HandlerStage.Exhausted? = nil,
+                beforeCommit: TransactionalStage.Preparation? = nil, handler: @escaping Handler) {
         self.exhausted = exhausted
+        self.beforeCommit = beforeCommit
         self.name = "\(routing.service)-retry"
         self.routing = routing
         self.client = client
@@ -123,6 +126,7 @@ public final class RetryStage: HubService {
                 for record in due { collected += try await retry(record) }
                 outputs = collected
             }
+            try await beforeCommit?()
             try await transaction.commit(outputs: outputs, consumed: due, consumer: consumer, producer: producer)
         }
     }

@@ -9,7 +9,8 @@ import Synchronization
 /// readers de-duplicate by event id). Every service's Kafka shell is one.
 public final class TransactionalStage: HubService {
     public typealias Transform = @Sendable (KafkaConsumerRecord) async throws -> [KafkaProducerRecord]
-    /// Runs once the producer has fenced earlier instances, before the first record.
+    /// `prepare`: runs once the producer has fenced earlier instances, before the first record. `beforeCommit`: runs
+    /// before each transaction, and a failure stops the stage.
     public typealias Preparation = @Sendable () async throws -> Void
 
     public let name: String
@@ -22,6 +23,7 @@ public final class TransactionalStage: HubService {
     private let logger: Logger
     private let batchSize: Int
     private let prepare: Preparation?
+    private let beforeCommit: Preparation?
     private let crashGuard: CrashGuard?
     private let transactionalID: String
     private let parallelism: Int
@@ -32,8 +34,9 @@ public final class TransactionalStage: HubService {
                 subscription: KafkaSubscription, batchSize: Int = 500, parallelism: Int = 1, metrics: MetricsRegistry,
                 readiness: Readiness? = nil, logger: Logger,
                 configureConsumer: (inout KafkaConsumerConfiguration) -> Void = { _ in },
-                crashGuard: CrashGuard? = nil, prepare: Preparation? = nil, transform: @escaping Transform) {
+                crashGuard: CrashGuard? = nil, prepare: Preparation? = nil, beforeCommit: Preparation? = nil, transform: @escaping Transform) {
         self.prepare = prepare
+        self.beforeCommit = beforeCommit
         self.crashGuard = crashGuard
         self.transactionalID = transactionalID
         self.parallelism = parallelism
@@ -154,6 +157,7 @@ public final class TransactionalStage: HubService {
     }
 
     private func commit(_ prepared: Prepared, consumer: KafkaConsumer, producer: KafkaProducer) async throws {
+        try await beforeCommit?()
         try await StageTransaction(stage: name, metrics: metrics, logger: logger)
             .commit(outputs: prepared.outputs, consumed: prepared.batch, consumer: consumer, producer: producer)
     }

@@ -276,6 +276,7 @@ enum BenchCommand {
         let running = Task { try await service.run(shutdown: shutdown) }
         func committed() -> Int { Int(metrics.value("hub_records_in_total", labels: ["stage": stage]) ?? 0) }
         while !readiness.isReady && committed() == 0 { try await Task.sleep(for: .milliseconds(5)) }
+        status("\(stage) ready: timing from here")
         let start = ContinuousClock.now
         let (ownAtStart, brokerAtStart, switchesAtStart) = (CPUTime.own, broker.flatMap(CPUTime.of), CPUTime.switches)
         while committed() < records, ContinuousClock.now < start + .seconds(600) { try await Task.sleep(for: .milliseconds(5)) }

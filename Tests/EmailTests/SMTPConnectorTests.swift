@@ -216,8 +216,12 @@ struct SMTPConnectorTests {
         }
     }
 
-    @Test("killed between the relay's acceptance and the commit: restarted, it does not send that one again; technical-failure ambiguous_send and a dead letter to replay")
-    func crashBetweenSendAndCommit() async throws {
+    /// The drill dies right after the relay accepted notice `crashAt` of `count` (one recipient's, so sent in order). Those
+    /// accepted before it got their `delivered` receipt at once, so only that one is left uncertain, however many of the
+    /// batch went before it (before, their receipts waited for the batch's commit and a crash made them all `ambiguous_send`).
+    @Test("killed between the relay's acceptance and the commit: restarted, it does not send that one again; technical-failure ambiguous_send and a dead letter to replay; those sent before it are delivered",
+          arguments: [(6, 0), (10, 7)])
+    func crashBetweenSendAndCommit(count: Int, crashAt: Int) async throws {
         let server = try SMTPServer()
         defer { server.stop() }
         try await server.start()
@@ -225,9 +229,9 @@ struct SMTPConnectorTests {
         let tag = "EK" + UUID().uuidString.prefix(6)
         let mark = NSTemporaryDirectory() + "/channel-drill-\(tag)"
         let environment = ["DRILL_CHANNEL": "email", "DRILL_BOOTSTRAP": LocalBroker.testBootstrap, "DRILL_SMTP_URL": "smtp://127.0.0.1:\(server.port)",
-                           "DRILL_INSTANCE": "edrill-\(tag)", "DRILL_GROUP": "edrill-\(tag)", "DRILL_CRASH_MARK": mark, "DRILL_CRASH_CASES": tag + "-",
-                           "DRILL_INFLIGHT": "1", "DRILL_PREPARED": "1"]
-        let sent = (0 ..< 6).map { notice($0, tag: tag) }
+                           "DRILL_INSTANCE": "edrill-\(tag)", "DRILL_GROUP": "edrill-\(tag)", "DRILL_CRASH_MARK": mark, "DRILL_CRASH_CASES": "\(tag)-\(crashAt)",
+                           "DRILL_INFLIGHT": "1", "DRILL_PREPARED": "4"]
+        let sent = (0 ..< count).map { notice($0, tag: tag) }
         try await publish(sent)
         let first = try startChild("channel-drill", environment: environment, log: "/tmp/channel-drill-\(tag)-1.log")
         try await waitUntil(seconds: 60) { !first.isRunning }
@@ -244,6 +248,7 @@ struct SMTPConnectorTests {
         try await waitUntil(seconds: 30) { !second.isRunning }
 
         let crashed = try #require(UUID(uuidString: String(decoding: try Data(contentsOf: URL(fileURLWithPath: mark)), as: UTF8.self)))
+        #expect(crashed == sent[crashAt].notificationId)
         let final = ChannelTesting.final(receipts)
         #expect(final[crashed]?.status == .technicalFailure && final[crashed]?.reason == "ambiguous_send")
         #expect(letters.map(\.code) == ["ambiguous_send"] && letters.first.flatMap { try? RecordJSON.decode(Notice.self, from: $0.value ?? []) }?.notificationId == crashed,

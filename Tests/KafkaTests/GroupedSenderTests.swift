@@ -6,11 +6,7 @@ import Testing
 struct GroupedSenderTests {
     @Test("100 callers at once: each is acknowledged, in 4 groups of 25, and every record is on the topic")
     func groupsOfConcurrentCallers() async throws {
-        let topic = TestKafka.uniqueTopic("grouped")
-        try await TestKafka.createTopic(topic)
-        var configuration = KafkaProducerConfiguration(client: TestKafka.client)
-        configuration.lingerMilliseconds = 1
-        let producer = try KafkaProducer(configuration: configuration, logger: TestKafka.logger)
+        let (topic, producer) = try await Self.topicAndProducer("grouped")
         // A long wait: only full groups may leave, so the count of groups says the grouping happened.
         let sender = KafkaGroupedSender(producer: producer, groupSize: 25, maximumWait: .seconds(30))
         let reports = try await withThrowingTaskGroup(of: KafkaDeliveryReport.self) { group in
@@ -52,12 +48,7 @@ struct GroupedSenderTests {
 
     @Test("a record for a topic that does not exist fails its caller; the others in its group are acknowledged")
     func failureReachesItsCaller() async throws {
-        let topic = TestKafka.uniqueTopic("grouped-ok")
-        try await TestKafka.createTopic(topic)
-        var configuration = KafkaProducerConfiguration(client: TestKafka.client)
-        configuration.deliveryTimeoutMilliseconds = 3_000
-        configuration.client["allow.auto.create.topics"] = "false"
-        let producer = try KafkaProducer(configuration: configuration, logger: TestKafka.logger)
+        let (topic, producer) = try await Self.topicAndProducer("grouped-ok", failingFast: true)
         let sender = KafkaGroupedSender(producer: producer, groupSize: 2, maximumWait: .seconds(30))
         let missing = TestKafka.uniqueTopic("grouped-missing")
         let good = Task { try await sender.send(KafkaProducerRecord(topic: topic, key: "a", value: "ok")) }
@@ -67,5 +58,53 @@ struct GroupedSenderTests {
         await #expect(throws: KafkaError.self) { _ = try await bad.value }
         await producer.close(flushTimeoutMilliseconds: 1_000)
         #expect(sender.groups == 1)
+    }
+
+    @Test("posted records go in the same groups without their callers waiting; settle returns once every one posted before it is acknowledged, sending a waiting group at once")
+    func postedRecordsSettle() async throws {
+        let (topic, producer) = try await Self.topicAndProducer("grouped-posted")
+        // Groups of 1,000 and a long wait: only settle can send the last 10 before 30 s.
+        let sender = KafkaGroupedSender(producer: producer, groupSize: 1_000, maximumWait: .seconds(30))
+        try await sender.settle()  // nothing posted: at once
+        let clock = ContinuousClock()
+        let start = clock.now
+        for index in 0 ..< 3_010 { sender.post(KafkaProducerRecord(topic: topic, key: "client-\(index % 97)", value: "\(index)")) }
+        #expect(sender.groups == 3)
+        try await sender.settle()
+        #expect(clock.now - start < .seconds(20))
+        #expect(sender.groups == 4)
+        // Read at once, without waiting for a flush: settle meant the broker has every one.
+        let consumer = try TestKafka.consumer(group: "g-\(topic)", topics: [topic])
+        let records = await collect(consumer, count: 3_010)
+        await consumer.close()
+        await producer.close()
+        #expect(Set(records.compactMap(\.valueString)) == Set((0 ..< 3_010).map(String.init)))
+    }
+
+    @Test("a posted record the broker never takes makes settle throw, then and on every later call")
+    func postedFailureSettles() async throws {
+        let (topic, producer) = try await Self.topicAndProducer("grouped-posted-ok", failingFast: true)
+        let sender = KafkaGroupedSender(producer: producer, groupSize: 10, maximumWait: .milliseconds(5))
+        sender.post(KafkaProducerRecord(topic: topic, key: "a", value: "ok"))
+        try await sender.settle()
+        sender.post(KafkaProducerRecord(topic: TestKafka.uniqueTopic("grouped-posted-missing"), key: "a", value: "lost"))
+        sender.post(KafkaProducerRecord(topic: topic, key: "a", value: "ok too"))
+        await #expect(throws: KafkaError.self) { try await sender.settle() }
+        await #expect(throws: KafkaError.self) { try await sender.settle() }
+        await producer.close(flushTimeoutMilliseconds: 1_000)
+    }
+
+    /// A new topic, and a producer with the 1 ms linger a grouped sender is meant to have; `failingFast`: one that gives
+    /// up on a record after 3 s and does not create topics, so a record for a missing topic fails.
+    static func topicAndProducer(_ name: String, failingFast: Bool = false) async throws -> (String, KafkaProducer) {
+        let topic = TestKafka.uniqueTopic(name)
+        try await TestKafka.createTopic(topic)
+        var configuration = KafkaProducerConfiguration(client: TestKafka.client)
+        configuration.lingerMilliseconds = 1
+        if failingFast {
+            configuration.deliveryTimeoutMilliseconds = 3_000
+            configuration.client["allow.auto.create.topics"] = "false"
+        }
+        return (topic, try KafkaProducer(configuration: configuration, logger: TestKafka.logger))
     }
 }
