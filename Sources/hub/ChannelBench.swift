@@ -86,6 +86,8 @@ enum ChannelBench {
         var switches: (straight: Double, worker: Double)?
         /// The largest round of confirmation checks the e-address worker made: how many notices, how long it took.
         var largestConfirmationRound: (notices: Double, seconds: Double)?
+        /// The worker's `prepared` (notices in hand with their `sending` receipt written).
+        var prepared = 0
 
         init(channel: String, records: Int, ceilingSeconds: Double, seconds: Double, connector: TimedConnector, arrived: Int, confirmedSeconds: Double?) {
             let latencies = connector.latencies.withLock { $0 }.sorted()
@@ -107,22 +109,28 @@ enum ChannelBench {
         let (client, broker) = try context.kafkaOrLocalBroker()
         defer { broker?.stop() }
         _ = try await TopicsCommand.apply(client: client, configuration: context.configuration, production: false, logger: logger)
-        let inFlight = try context.configuration.integer("channel.inflight"), prepared = try context.configuration.integer("channel.prepared")
+        let inFlight = try context.configuration.integer("channel.inflight")
+        /// Each worker's `prepared`, as `hub up` would give it.
+        func prepared(_ channel: NotifyChannel) throws -> Int { try context.configuration.integer(ChannelCommands.preparedKey(channel)) }
         var rows: [Row] = []
-        if channels.contains("eaddress") { rows.append(try await eaddress(records: records, inFlight: inFlight, prepared: prepared, client: client, logger: logger, broker: broker?.processID)) }
+        if channels.contains("eaddress") {
+            rows.append(try await eaddress(records: records, inFlight: inFlight, prepared: try prepared(.eaddress), client: client, logger: logger, broker: broker?.processID))
+        }
         if channels.contains("sms") {
             guard KannelSandbox.isInstalled else { throw UsageError("Kannel is not installed: run 'make setup'") }
-            rows.append(try await sms(records: records, inFlight: inFlight, prepared: prepared, client: client, logger: logger))
+            rows.append(try await sms(records: records, inFlight: inFlight, prepared: try prepared(.sms), client: client, logger: logger))
         }
         if channels.contains("email") {
             guard SMTPSandbox.isInstalled else { throw UsageError("aiosmtpd is not installed: run 'make setup'") }
-            rows.append(try await email(records: records, inFlight: inFlight, prepared: prepared, client: client, logger: logger))
+            rows.append(try await email(records: records, inFlight: inFlight, prepared: try prepared(.email), client: client, logger: logger))
         }
-        if channels.contains("push") { rows.append(try await push(records: records, inFlight: inFlight, prepared: prepared, client: client, logger: logger, broker: broker?.processID)) }
+        if channels.contains("push") {
+            rows.append(try await push(records: records, inFlight: inFlight, prepared: try prepared(.push), client: client, logger: logger, broker: broker?.processID))
+        }
         let peakMB = BenchCommand.peakMegabytes()
         let pad = BenchCommand.pad, format = BenchCommand.format
         print("")
-        print("bench channels: \(records) notices per channel to distinct recipients, \(inFlight) in flight, \(prepared) prepared, local Tansu")
+        print("bench channels: \(records) notices per channel to distinct recipients, \(inFlight) in flight, local Tansu")
         print(pad("", 46) + pad("notices/s", 12) + pad("seconds", 10) + pad("p50 ms", 10) + pad("p99 ms", 10) + "arrived")
         for row in rows {
             print(pad("\(row.channel): curl straight at the gateway (ceiling)", 46) + pad(format(row.curlCeiling, 0), 12)
@@ -131,7 +139,7 @@ enum ChannelBench {
                 print(pad("\(row.channel): connector straight, no Kafka (ceiling)", 46) + pad(format(direct, 0), 12)
                       + pad(format(seconds, 2), 10) + pad("-", 10) + pad("-", 10) + "-")
             }
-            print(pad("\(row.channel): worker (receipts, commits)", 46) + pad(format(row.throughput, 0), 12) + pad(format(row.seconds, 2), 10)
+            print(pad("\(row.channel): worker, \(row.prepared) prepared", 46) + pad(format(row.throughput, 0), 12) + pad(format(row.seconds, 2), 10)
                   + pad(format(row.p50, 2), 10) + pad(format(row.p99, 2), 10) + "\(row.arrived) of \(records)")
             print("  ratio \(format(row.throughput / row.ceiling, 2))x the gateway's own ceiling (goal: at least 0.7x)"
                   + (row.confirmedSeconds.map { "; every delivery confirmed (\(row.channel == "sms" ? "Kannel's reports" : "asked of the gateway")) after \(format($0, 2)) s" } ?? ""))
@@ -154,7 +162,7 @@ enum ChannelBench {
         print("latency: the worker's call to its connector, p50/p99 over every send, the wait for one of the \(inFlight) connections included; peak RSS \(format(peakMB, 1)) MB")
         if json {
             let object: [String: Any] = [
-                "bench": "channels", "records": records, "in_flight": inFlight, "prepared": prepared, "peak_rss_mb": BenchCommand.rounded(peakMB, 1),
+                "bench": "channels", "records": records, "in_flight": inFlight, "peak_rss_mb": BenchCommand.rounded(peakMB, 1),
                 "channels": rows.map(jsonObject),
             ]
             print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
@@ -168,6 +176,7 @@ enum ChannelBench {
             "channel": row.channel, "seconds": round(row.seconds, 3), "throughput": round(row.throughput, 1),
             "baseline_throughput": round(row.ceiling, 1), "ratio": round(row.throughput / row.ceiling, 3),
             "p50_ms": round(row.p50, 3), "p99_ms": round(row.p99, 3), "arrived": row.arrived, "curl_ceiling": round(row.curlCeiling, 1),
+            "prepared": row.prepared,
         ]
         if let ceiling = row.connectorCeiling { object["connector_ceiling"] = round(ceiling, 1) }
         if let seconds = row.confirmedSeconds { object["confirmed_seconds"] = round(seconds, 3) }
@@ -225,6 +234,7 @@ enum ChannelBench {
         }
         var row = Row(channel: "e-address", records: records, ceilingSeconds: ceiling.seconds, seconds: driven.seconds, connector: connector,
                       arrived: mailbox.messages.count - before, confirmedSeconds: driven.settled)
+        row.prepared = prepared
         row.cpu = cpuPerNotice(records: records, ceiling: ceiling, driven: driven)
         row.straight = direct
         row.switches = (Double(direct.switches) / Double(records), Double(driven.switches) / Double(records))
@@ -288,6 +298,7 @@ enum ChannelBench {
         try await Task.sleep(for: .milliseconds(500))
         var row = Row(channel: "sms", records: records, ceilingSeconds: ceiling.seconds, seconds: driven.seconds, connector: connector,
                       arrived: kannel.received.count - before, confirmedSeconds: driven.settled)
+        row.prepared = prepared
         row.straight = direct
         return row
     }
@@ -324,6 +335,7 @@ enum ChannelBench {
                                      logger: logger, notice: mail)
         var row = Row(channel: "e-mail", records: records, ceilingSeconds: ceiling.seconds, seconds: driven.seconds, connector: connector,
                       arrived: relay.received - before, confirmedSeconds: nil)
+        row.prepared = prepared
         row.straight = direct
         return row
     }
@@ -353,6 +365,7 @@ enum ChannelBench {
                                      broker: broker, notice: message)
         var row = Row(channel: "push", records: records, ceilingSeconds: ceiling.seconds, seconds: driven.seconds, connector: connector,
                       arrived: gateway.pushes.count - before, confirmedSeconds: nil)
+        row.prepared = prepared
         row.cpu = cpuPerNotice(records: records, ceiling: ceiling, driven: driven)
         row.straight = direct
         row.switches = (Double(direct.switches) / Double(records), Double(driven.switches) / Double(records))

@@ -10,6 +10,7 @@ import Kafka
 import Sandboxes
 import PushConnector
 import SMSConnector
+import Topics
 
 /// `hub sandbox eaddress` (the mailbox emulator) and `hub channel run eaddress` (the e-address worker).
 enum ChannelCommands {
@@ -176,13 +177,16 @@ enum ChannelCommands {
         let key = configuration["channel.push.key"]!
         let connector = PushConnector(baseURL: base, apiKey: key.isEmpty ? nil : key, connections: try configuration.integer("channel.inflight"))
         return ChannelWorkerService(connector: connector, client: client, instance: configuration["hub.instance"]!,
-                                    settings: try workerSettings(configuration, rateKey: "channel.push.rate"), metrics: metrics,
+                                    settings: try workerSettings(configuration, rateKey: "channel.push.rate", preparedKey: preparedKey(.push)), metrics: metrics,
                                     readiness: readiness, logger: context.logger, hubVersion: VersionCommand.hubVersion,
                                     crashes: try configuration.crashJournal())
     }
 
     /// The settings every channel worker shares, with its own rate limit.
-    static func workerSettings(_ configuration: HubConfiguration, rateKey: String) throws -> ChannelWorkerService.Settings {
+    /// A worker's settings; `preparedKey` is `channel.prepared` for gateways that cannot be asked about a notice, the
+    /// channel's own key for those that can (`prepared(_:)`).
+    static func workerSettings(_ configuration: HubConfiguration, rateKey: String,
+                               preparedKey: String = "channel.prepared") throws -> ChannelWorkerService.Settings {
         var ladder: RetryLadder
         do { ladder = try RetryLadder(parsing: configuration["channel.retry.ladder"]!) } catch { throw UsageError(error.description) }
         guard let jitter = Double(configuration["channel.retry.jitter"]!), (0 ... 1).contains(jitter) else {
@@ -196,8 +200,16 @@ enum ChannelCommands {
                                              circuitFailures: try configuration.integer("channel.circuit.failures"),
                                              circuitOpenSeconds: Double(try configuration.integer("channel.circuit.open.seconds")),
                                              inFlight: try configuration.integer("channel.inflight"),
-                                             prepared: try configuration.integer("channel.prepared"),
+                                             prepared: try configuration.integer(preparedKey),
                                              ledgerMemory: .seconds(try ledgerDays(configuration) * 86_400))
+    }
+
+    /// The key of a channel's `prepared`: its own where the gateway can be asked about a notice after a crash.
+    static func preparedKey(_ channel: NotifyChannel) -> String {
+        switch channel {
+        case .push, .eaddress: "channel.\(channel.rawValue).prepared"
+        case .sms, .email: "channel.prepared"
+        }
     }
 
     private static func ledgerDays(_ configuration: HubConfiguration) throws -> Int {
@@ -215,7 +227,7 @@ enum ChannelCommands {
         let token = configuration["channel.eaddress.token"]!
         let connector = EAddressConnector(baseURL: base, sender: configuration["channel.eaddress.sender"]!, token: token.isEmpty ? nil : token,
                                           connections: try configuration.integer("channel.inflight"))
-        let settings = try workerSettings(configuration, rateKey: "channel.eaddress.rate")
+        let settings = try workerSettings(configuration, rateKey: "channel.eaddress.rate", preparedKey: preparedKey(.eaddress))
         return ChannelWorkerService(connector: connector, client: client, instance: configuration["hub.instance"]!, settings: settings,
                                     metrics: metrics, readiness: readiness, logger: context.logger, hubVersion: VersionCommand.hubVersion,
                                     crashes: try configuration.crashJournal())
