@@ -31,7 +31,7 @@ import Topics
 /// `prepared` notices of different recipients are in hand at once, each with
 /// its `sending` receipt written before it waits for the gateway, so a worker
 /// killed mid-stream leaves at most `prepared` notices whose send is
-/// uncertain; one recipient's notices go in order. The `sending` receipts go
+/// uncertain (besides outcomes on their way to the broker); one recipient's notices go in order. The `sending` receipts go
 /// to the broker in groups of half of `prepared` (or after 2 ms), since the
 /// broker's cost is mostly per request. The connector's own
 /// connections (`inFlight`) bound the calls with the gateway at once: a
