@@ -94,26 +94,23 @@ public enum SendDecision: Sendable, Hashable {
 /// What a channel worker knows of the notices it handled: rebuilt from `notify.receipts` on start.
 ///
 /// Notices handed to the gateway are kept until their outcome. Outcomes are kept for `memory` at least (twice
-/// that at most): they live in two generations, and each `forget` after `memory` drops the older one. A notice
+/// that at most: `RecentMemory`). A notice
 /// that comes back within it (a redelivery after a crash, a retry, a repeated request) is not sent twice;
 /// the worker reads only that much of `notify.receipts` when it starts, so neither its start nor its memory
 /// grows with the topic's retention.
 public struct SendLedger: Sendable {
     /// Notices handed to the gateway with no outcome yet, and when.
     private var handedAt: [UUID: Date] = [:]
-    /// Outcomes recorded since `generationStart`, and in the generation before it.
-    private var outcomes: [UUID: NotificationReceipt.Status] = [:]
-    private var earlierOutcomes: [UUID: NotificationReceipt.Status] = [:]
-    private var generationStart: Date
+    /// Outcomes, each remembered for `memory` at least.
+    private var outcomes: RecentMemory<UUID, NotificationReceipt.Status>
     /// How long an outcome is remembered at least.
-    public let memory: TimeInterval
+    public var memory: TimeInterval { outcomes.memory }
 
     public init(memory: TimeInterval = .infinity, now: Date = Date()) {
-        self.memory = memory
-        generationStart = now
+        outcomes = RecentMemory(memory: memory, now: now)
     }
 
-    private func outcome(of id: UUID) -> NotificationReceipt.Status? { outcomes[id] ?? earlierOutcomes[id] }
+    private func outcome(of id: UUID) -> NotificationReceipt.Status? { outcomes[id] }
 
     public mutating func record(_ receipt: NotificationReceipt) {
         guard let id = receipt.notificationId else { return }
@@ -126,16 +123,14 @@ public struct SendLedger: Sendable {
             case .technicalFailure? where receipt.reason == nil:
                 // The worker's own `sending` after a technical failure: a replayed notice handed over again. Any other
                 // `sending` (a gateway's acceptance, a late duplicate) does not reopen an outcome.
-                outcomes[id] = nil
-                earlierOutcomes[id] = nil
+                outcomes.remove(id)
                 handedAt[id] = receipt.at
             default:
                 break
             }
         case .delivered, .permanentFailure, .technicalFailure, .temporaryFailure:
             handedAt[id] = nil
-            earlierOutcomes[id] = nil
-            outcomes[id] = receipt.status
+            outcomes.set(id, receipt.status)
         case .created, .undeliverable, .fallback, .scheduled: break
         }
     }
@@ -155,17 +150,10 @@ public struct SendLedger: Sendable {
 
     /// Drops the older generation of outcomes once the current one is `memory` old, and starts a new one.
     /// Returns how many outcomes were forgotten.
-    public mutating func forget(now: Date) -> Int {
-        guard now.timeIntervalSince(generationStart) >= memory else { return 0 }
-        let forgotten = earlierOutcomes.count
-        earlierOutcomes = outcomes
-        outcomes = [:]
-        generationStart = now
-        return forgotten
-    }
+    public mutating func forget(now: Date) -> Int { outcomes.forget(now: now) }
 
     /// Notices handed to the gateway and not confirmed yet.
     public var outstanding: [UUID] { Array(handedAt.keys) }
     /// Notices the ledger holds: outstanding ones and remembered outcomes.
-    public var count: Int { handedAt.count + outcomes.count + earlierOutcomes.count }
+    public var count: Int { handedAt.count + outcomes.count }
 }
