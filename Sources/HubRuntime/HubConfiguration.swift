@@ -21,6 +21,7 @@ public struct HubConfiguration: Sendable, Equatable {
         "ingest.agencies": ("", "comma-separated agencies whose status.events.<AGENCY> topics this instance reads; empty means every agency"),
         "ingest.max.event.bytes": ("65536", "larger status events are dead-lettered as too_large"),
         "notify.group": ("hub-notify-fanout", "consumer group shared by every notification fan-out instance"),
+        "notify.memory.days": ("14", "how long the fan-out remembers each notice it made (a request seen again within it makes nothing twice; twice this at most) and how much of notify.receipts it reads when it starts"),
         "notify.sms.max.segments": ("3", "longer SMS texts are cut (at a word, ending in …) to fit this many segments"),
         "notify.fallback.official": ("true", "whether a content-free notice of an official message moves to the next channel after a permanent failure (the e-address delivery never does)"),
         "notify.fallback.informational": ("true", "whether an informational notice moves to the next preferred channel after a permanent failure"),

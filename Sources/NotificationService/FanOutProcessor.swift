@@ -14,16 +14,18 @@ final class FanOutProcessor: Sendable {
     private struct State {
         var router: NoticeRouter
         var profiles: [String: ClientProfile] = [:]
-        /// Notification ids made, and `u:<request>|<recipient>` for recipients recorded undeliverable.
-        var made: Set<String> = []
+        /// Notification ids made, and `u:<request>|<recipient>` for recipients recorded undeliverable, for the memory.
+        var made: RecentMemory<String, Void>
     }
 
     private let state: Mutex<State>
     private let metrics: MetricsRegistry
     private let clock: @Sendable () -> Date
 
-    init(settings: NoticeRouter.Settings, metrics: MetricsRegistry, clock: @escaping @Sendable () -> Date = Date.init) {
-        state = Mutex(State(router: NoticeRouter(templates: TemplateBook(), services: [:], settings: settings)))
+    /// `memory`: how long what was made is remembered at least (twice that at most).
+    init(settings: NoticeRouter.Settings, metrics: MetricsRegistry, memory: TimeInterval = .infinity, clock: @escaping @Sendable () -> Date = Date.init) {
+        state = Mutex(State(router: NoticeRouter(templates: TemplateBook(), services: [:], settings: settings),
+                            made: RecentMemory(memory: memory, now: clock())))
         self.metrics = metrics
         self.clock = clock
     }
@@ -51,6 +53,8 @@ final class FanOutProcessor: Sendable {
         guard let key = Self.madeKey(receipt) else { return }
         _ = state.withLock { $0.made.insert(key) }
     }
+
+    static let rememberedHelp = "Notices (and undeliverable recipients) the fan-out remembers having made, so a repeated request makes nothing twice."
 
     var counts: (profiles: Int, templates: Int, made: Int) {
         state.withLock { ($0.profiles.count, $0.router.templates.templates.count, $0.made.count) }
@@ -127,13 +131,15 @@ final class FanOutProcessor: Sendable {
     /// Drops what was made before; the rest becomes records, and is remembered.
     private func keepNew(_ fanOut: NoticeRouter.FanOut) throws -> [KafkaProducerRecord] {
         var records: [KafkaProducerRecord] = []
+        let now = clock()
         let fresh: (notices: [Notice], receipts: [NotificationReceipt]) = state.withLock { state in
-            let notices = fanOut.notices.filter { state.made.insert($0.notificationId.lowercasedString).inserted }
+            if state.made.forget(now: now) > 0 { metrics.set("hub_notify_remembered", Double(state.made.count), help: Self.rememberedHelp) }
+            let notices = fanOut.notices.filter { state.made.insert($0.notificationId.lowercasedString) }
             let kept = Set(notices.map(\.notificationId))
             let receipts = fanOut.receipts.filter { receipt in
                 switch receipt.status {
                 case .created, .fallback: return receipt.fallbackTo.map(kept.contains) ?? receipt.notificationId.map(kept.contains) ?? false
-                case .undeliverable: return Self.madeKey(receipt).map { state.made.insert($0).inserted } ?? true
+                case .undeliverable: return Self.madeKey(receipt).map { state.made.insert($0) } ?? true
                 default: return true
                 }
             }

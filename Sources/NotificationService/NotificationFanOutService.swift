@@ -8,7 +8,7 @@ import Topics
 
 /// Notification fan-out's Kafka shell. Follows `clients.profiles`,
 /// `notify.templates` and `catalogue.services` as tables, remembers from
-/// `notify.receipts` what was already made, then runs two stages on the
+/// `notify.receipts` what was already made (within its memory), then runs two stages on the
 /// shared failure path: requests (`notify.requests`) become notices on
 /// `notify.<channel>` and receipts, and channel workers' permanent
 /// failures (on `notify.receipts`) move notices to the next channel, while
@@ -25,9 +25,14 @@ public final class NotificationFanOutService: HubService {
     private let logger: Logger
     private let hubVersion: String
     private let crashes: CrashJournal.Settings?
+    private let memory: Duration
 
+    /// `memory`: how long the fan-out remembers each notice it made at least (twice that at most), and how much of
+    /// `notify.receipts` it reads when it starts: a request seen again within it makes nothing twice.
     public init(client: KafkaClientProperties, instance: String, groupID: String = "hub-notify-fanout", settings: NoticeRouter.Settings,
-                metrics: MetricsRegistry, readiness: Readiness?, logger: Logger, hubVersion: String, crashes: CrashJournal.Settings?) {
+                metrics: MetricsRegistry, readiness: Readiness?, logger: Logger, hubVersion: String, crashes: CrashJournal.Settings?,
+                memory: Duration = .seconds(14 * 86_400)) {
+        self.memory = memory
         self.client = client
         self.instance = instance
         self.groupID = groupID
@@ -40,7 +45,7 @@ public final class NotificationFanOutService: HubService {
     }
 
     public func run(shutdown: ShutdownSignal) async throws {
-        let processor = FanOutProcessor(settings: settings, metrics: metrics)
+        let processor = FanOutProcessor(settings: settings, metrics: metrics, memory: memory.inSeconds)
         let tables = [
             CompactedTable(topic: HubTopics.clientsProfiles.name, client: client, logger: logger) { processor.applyProfile(key: $0, value: $1) },
             CompactedTable(topic: HubTopics.notifyTemplates.name, client: client, logger: logger) { processor.applyTemplate(key: $0, value: $1) },
@@ -53,11 +58,15 @@ public final class NotificationFanOutService: HubService {
             for task in following { task.cancel() }
         }
         for table in tables { try await table.caughtUp() }
-        try await TopicSnapshot.read(topics: [HubTopics.notifyReceipts.name], client: client, logger: logger) { record in
+        // What was made within the memory, not over the topic's whole retention (on Tansu, which looks records up by
+        // when it appended them and answers 0 when it finds none, possibly more).
+        let remembered = Date().addingTimeInterval(-memory.inSeconds)
+        try await TopicSnapshot.read(topics: [HubTopics.notifyReceipts.name], client: client, logger: logger, since: remembered) { record in
             guard let value = record.value, let receipt = try? RecordJSON.decode(NotificationReceipt.self, from: value) else { return }
             processor.remember(receipt)
         }
         let counts = processor.counts
+        metrics.set("hub_notify_remembered", Double(counts.made), help: FanOutProcessor.rememberedHelp)
         logger.info("tables loaded", ["profiles": String(counts.profiles), "templates": String(counts.templates), "made": String(counts.made)])
 
         let requests = HandlerStage(

@@ -169,9 +169,12 @@ enum NotifyCommands {
         let settings = NoticeRouter.Settings(smsMaxSegments: try configuration.integer("notify.sms.max.segments"),
                                              fallback: [.official: try flag("notify.fallback.official"),
                                                         .informational: try flag("notify.fallback.informational")])
+        let days = try configuration.integer("notify.memory.days")
+        guard days >= 1 else { throw UsageError("notify.memory.days must be at least 1") }
         return NotificationFanOutService(client: client, instance: configuration["hub.instance"]!, groupID: configuration["notify.group"]!,
                                          settings: settings, metrics: metrics, readiness: readiness, logger: context.logger,
-                                         hubVersion: VersionCommand.hubVersion, crashes: try configuration.crashJournal())
+                                         hubVersion: VersionCommand.hubVersion, crashes: try configuration.crashJournal(),
+                                         memory: .seconds(days * 86_400))
     }
 
     static func pad(_ text: String, _ width: Int) -> String {

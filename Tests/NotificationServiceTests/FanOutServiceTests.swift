@@ -40,9 +40,9 @@ struct FanOutServiceTests {
         _ = try await CataloguePublisher.publish(file: file, client: client, logger: logger)
     }
 
-    func fanOut(_ tag: String, metrics: MetricsRegistry) -> NotificationFanOutService {
+    func fanOut(_ tag: String, metrics: MetricsRegistry, memory: Duration = .seconds(14 * 86_400)) -> NotificationFanOutService {
         NotificationFanOutService(client: client, instance: "fanout-\(tag)", groupID: "fanout-\(tag)", settings: .init(), metrics: metrics,
-                                  readiness: nil, logger: logger, hubVersion: "test", crashes: nil)
+                                  readiness: nil, logger: logger, hubVersion: "test", crashes: nil, memory: memory)
     }
 
     func notices(_ topic: String, about caseId: String, atLeast count: Int) async throws -> [Notice] {
@@ -148,6 +148,51 @@ struct FanOutServiceTests {
         try await running.value
         #expect(sms.first?.body == "Lieta D-1: pieteikums pieņemts.")
         #expect(finalSMS.count == 1, "one notice for three requests, three replays and one more request")
+    }
+
+    @Test("restarted, the fan-out remembers from notify.receipts only its memory: a request it made before that makes its notice again, a later one does not")
+    func memory() async throws {
+        let agency = "R" + UUID().uuidString.prefix(6).uppercased().replacingOccurrences(of: "-", with: "")
+        try await prepare(agency: agency)
+        let profile = try ProfileInput(person: "030303-3\(Int.random(in: 1000...9999))", channels: [.sms], phone: "+37120000044", consent: [.sms])
+            .profile(secret: Self.secret)
+        _ = try await NotificationPublisher.publish(profiles: [profile], client: client, logger: logger)
+        let requests = ["R-OLD", "R-NEW"].map { caseId in
+            NotificationRequest(requestId: UUID(), clientKey: profile.clientKey, representativeKey: nil, agency: agency, caseId: caseId,
+                                serviceId: "\(agency)-SVC", status: .accepted, step: nil, messageClass: .informational, occurredAt: Date(), link: nil)
+        }
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: client), logger: logger)
+        func publish(_ request: NotificationRequest) async throws {
+            _ = try await producer.send(KafkaProducerRecord(topic: HubTopics.notifyRequests.name, key: Array(profile.clientKey.utf8),
+                                                            value: Array(try RecordJSON.encode(request))))
+        }
+        // A memory of 6 s: the first request's notice is made 8 s before the restart, the second's just before it.
+        let memory = Duration.seconds(6)
+        let first = ShutdownSignal()
+        let firstRun = Task { try await fanOut(agency, metrics: MetricsRegistry(), memory: memory).run(shutdown: first) }
+        try await publish(requests[0])
+        _ = try await notices(HubTopics.notifySMS.name, about: "R-OLD", atLeast: 1)
+        try await Task.sleep(for: .seconds(8))
+        try await publish(requests[1])
+        _ = try await notices(HubTopics.notifySMS.name, about: "R-NEW", atLeast: 1)
+        first.trigger()
+        try await firstRun.value
+
+        // The same consumer group again, so it reads only the two requests published once more.
+        let metrics = MetricsRegistry()
+        let second = ShutdownSignal()
+        let secondRun = Task { try await fanOut(agency, metrics: metrics, memory: memory).run(shutdown: second) }
+        for request in requests { try await publish(request) }
+        await producer.close()
+        let old = try await notices(HubTopics.notifySMS.name, about: "R-OLD", atLeast: 2)
+        try await waitUntil(seconds: 30) { (metrics.value("hub_notify_duplicates_total") ?? 0) >= 1 }
+        let recent = try await readAll(client: client, HubTopics.notifySMS.name).compactMap(Self.notice).filter { $0.request.caseId == "R-NEW" }
+        second.trigger()
+        try await secondRun.value
+        #expect(old.count == 2 && Set(old.map(\.notificationId)).count == 1, "the same notice made again: forgotten after the memory")
+        #expect(recent.count == 1, "remembered: not made twice")
+        #expect(metrics.value("hub_notify_duplicates_total") == 1)
+        #expect((metrics.value("hub_notify_remembered") ?? 0) >= 1)
     }
 
     @Test("a missing template dead-letters; a channel worker's permanent failure moves the notice to the next channel")
