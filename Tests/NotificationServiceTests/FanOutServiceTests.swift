@@ -166,13 +166,14 @@ struct FanOutServiceTests {
             _ = try await producer.send(KafkaProducerRecord(topic: HubTopics.notifyRequests.name, key: Array(profile.clientKey.utf8),
                                                             value: Array(try RecordJSON.encode(request))))
         }
-        // A memory of 6 s: the first request's notice is made 8 s before the restart, the second's just before it.
-        let memory = Duration.seconds(6)
+        // A memory of 15 s: the first request's notice is made 18 s or more before the restart, the second's just before
+        // it (a restart that takes up to 15 s under a loaded full run still finds it; 6 s was not always enough).
+        let memory = Duration.seconds(15)
         let first = ShutdownSignal()
         let firstRun = Task { try await fanOut(agency, metrics: MetricsRegistry(), memory: memory).run(shutdown: first) }
         try await publish(requests[0])
         _ = try await notices(HubTopics.notifySMS.name, about: "R-OLD", atLeast: 1)
-        try await Task.sleep(for: .seconds(8))
+        try await Task.sleep(for: .seconds(18))
         try await publish(requests[1])
         _ = try await notices(HubTopics.notifySMS.name, about: "R-NEW", atLeast: 1)
         first.trigger()
