@@ -58,14 +58,16 @@ public enum TopicSnapshot {
         let started = ContinuousClock.now
         let deadline = started + timeout
         var watch = PositionWatch()
+        let most = 10_000
         while !toRead.isEmpty, ContinuousClock.now < deadline {
             // Positions count what the poll thread has taken from librdkafka, buffered records included: read
-            // before the batch, so an empty batch proves every record behind them was handed out. Read after it,
-            // they could count records buffered in between, and the read ended without them.
+            // before the batch, so a batch short of `most` (the buffer emptied) proves every record behind them was
+            // handed out. Read after it, they could count records buffered in between, and the read ended without
+            // them. Not only an empty batch: a topic written all the time (notify.receipts) never gives one.
             let positions = consumer.positions(), lag = consumer.lag()
-            let batch = await consumer.nextBatch(max: 10_000, timeout: .milliseconds(100))
+            let batch = await consumer.nextBatch(max: most, timeout: .milliseconds(100))
             for record in batch { try visit(record) }
-            if batch.isEmpty {
+            if batch.count < most {
                 let still = watch.update(positions), waited = ContinuousClock.now - started
                 if toRead.allSatisfy({ Self.isRead($0, end: ends[$0]!, lag: lag, positions: positions, still: still[$0] ?? .zero, waited: waited) }) { return }
             }
@@ -90,8 +92,8 @@ extension TopicSnapshot {
         return lag[partition] == 0 && waited > .seconds(10)
     }
 
-    /// How long each partition's position has stayed where it is, over the empty polls it is shown
-    /// (records arriving between two polls move the position, so nothing is missed).
+    /// How long each partition's position has stayed where it is, over the polls it is shown (records
+    /// arriving between two polls move the position, so nothing is missed).
     struct PositionWatch {
         private var seen: [KafkaTopicPartition: (position: Int64, since: ContinuousClock.Instant)] = [:]
 

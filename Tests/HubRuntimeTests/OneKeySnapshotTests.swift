@@ -52,14 +52,12 @@ struct OneKeySnapshotTests {
 }
 
 /// Reading a topic from a moment on (a channel worker's ledger reads the receipts of its memory, not of the
-/// topic's whole retention), on the real broker.
-@Suite("A topic read from a moment on")
+/// topic's whole retention), and while it is written, on the real broker.
+@Suite("A topic read from a moment on, and while it is written")
 struct SnapshotSinceTests {
     @Test("only the records written at or after the moment, in every partition")
     func since() async throws {
-        let client = KafkaClientProperties(bootstrapServers: RuntimeTestKafka.bootstrap)
-        let topic = try await RuntimeTestKafka.newTopic("since", partitions: 3)
-        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: client), logger: RuntimeTestKafka.logger)
+        let (client, topic, producer) = try await Self.topicAndProducer("since", partitions: 3)
         func write(_ prefix: String, _ count: Int) async throws {
             _ = try await producer.sendAll((0 ..< count).map { index in
                 KafkaProducerRecord(topic: topic, partition: Int32(index % 3), key: Array("k\(index)".utf8), value: Array("\(prefix)-\(index)".utf8))
@@ -78,5 +76,40 @@ struct SnapshotSinceTests {
         var all = 0
         try await TopicSnapshot.read(topics: [topic], client: client, logger: RuntimeTestKafka.logger) { _ in all += 1 }
         #expect(all == 72)
+    }
+
+    static func topicAndProducer(_ name: String, partitions: Int32) async throws -> (KafkaClientProperties, String, KafkaProducer) {
+        let client = KafkaClientProperties(bootstrapServers: RuntimeTestKafka.bootstrap)
+        let topic = try await RuntimeTestKafka.newTopic(name, partitions: partitions)
+        return (client, topic, try KafkaProducer(configuration: KafkaProducerConfiguration(client: client), logger: RuntimeTestKafka.logger))
+    }
+
+    /// A topic written all the time (notify.receipts in production) is read to the end it had when reading began.
+    @Test("records keep arriving every 20 ms: the read still ends, soon, with every record written before it began")
+    func busy() async throws {
+        let (client, topic, producer) = try await Self.topicAndProducer("busy", partitions: 2)
+        _ = try await producer.sendAll((0 ..< 500).map { KafkaProducerRecord(topic: topic, key: Array("k\($0)".utf8), value: Array("before-\($0)".utf8)) })
+        let writing = Task {
+            var index = 0
+            while !Task.isCancelled {
+                _ = try? await producer.send(KafkaProducerRecord(topic: topic, key: Array("k\(index)".utf8), value: Array("during-\(index)".utf8)))
+                index += 1
+                try? await Task.sleep(for: .milliseconds(20))
+            }
+        }
+        try await Task.sleep(for: .seconds(1))
+        var read = Set<String>()
+        let start = ContinuousClock.now
+        // Before, only an empty poll could end a read: under a steady stream it ran into its time-out and threw.
+        try await TopicSnapshot.read(topics: [topic], client: client, logger: RuntimeTestKafka.logger, timeout: .seconds(20)) {
+            read.insert($0.valueString ?? "")
+        }
+        let took = ContinuousClock.now - start
+        writing.cancel()
+        _ = await writing.value
+        await producer.close()
+        #expect(Set((0 ..< 500).map { "before-\($0)" }).isSubset(of: read))
+        #expect(read.contains("during-0"), "what was written before the read began is read too")
+        #expect(took < .seconds(15), "ended in \(took)")
     }
 }
