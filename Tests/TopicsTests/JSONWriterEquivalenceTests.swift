@@ -205,7 +205,22 @@ import Testing
                     "7c0d6f8e-3b9a-4c1e-9f2d_5a6b7c8d9e0f", "7c0d6f8g-3b9a-4c1e-9f2d-5a6b7c8d9e0f", "{7c0d6f8e-3b9a-4c1e-9f2d-5a6b7c8d9e0f}"] {
             #expect(UUID(text: bad) == nil, "\(bad)")
             #expect(UUID(uuidString: bad) == nil, "\(bad)")
+            #expect(bad.utf8.withContiguousStorageIfAvailable { UUID(utf8: UnsafeRawBufferPointer($0)) } ?? nil == nil, "\(bad)")
         }
+        // The scanner reads ids and times from their bytes; an escaped one is left to the caller's fallback.
+        let id = UUID.random()
+        for (json, expected) in [("\"\(id.uuidString)\"", id), ("\"\\u0037c0d6f8e-3b9a-4c1e-9f2d-5a6b7c8d9e0f\"", nil), ("\"\(id.uuidString)", nil)] {
+            let read = Array(json.utf8).withUnsafeBytes { raw -> UUID? in
+                var scanner = JSONScanner(raw)
+                return scanner.uuid()
+            }
+            #expect(read == expected, "\(json)")
+        }
+        let time = Array(#""2026-11-24T19:30:45.470+02:00""#.utf8).withUnsafeBytes { raw -> Date? in
+            var scanner = JSONScanner(raw)
+            return scanner.timestamp()
+        }
+        #expect(time == RFC3339Timestamp.parse("2026-11-24T19:30:45.470+02:00"))
         let random = UUID.random()
         #expect(random.uuid.6 >> 4 == 4)
         #expect(random.uuid.8 >> 6 == 2)

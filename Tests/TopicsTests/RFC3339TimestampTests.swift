@@ -28,6 +28,19 @@ struct RFC3339TimestampTests {
         #expect(RFC3339Timestamp.parse("2025-01-01T10:00:00.000000001Z") != nil)
     }
 
+    @Test("A fraction of up to 15 digits, figured without strtod, is the double that parsing its digits gives; longer ones too")
+    func fractionsAsParsed() throws {
+        var generator = SystemRandomNumberGenerator()
+        for digits in 1 ... 18 {
+            for _ in 0 ..< 200 {
+                let fraction = String((0 ..< digits).map { _ in Character(String(Int.random(in: 0 ... 9, using: &generator))) })
+                let parsed = try #require(RFC3339Timestamp.parse("1970-01-01T00:00:00.\(fraction)Z"))
+                #expect(parsed == Date(timeIntervalSince1970: Double("0." + fraction)!), "0.\(fraction)")
+            }
+        }
+        #expect(RFC3339Timestamp.parse("2025-01-01T10:00:00.Z") == nil)
+    }
+
     @Test("Calendar edge cases")
     func calendar() {
         #expect(RFC3339Timestamp.parse("2024-02-29T00:00:00Z") == Date(timeIntervalSince1970: 1_709_164_800))

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A strict forward reader over JSON bytes for the hand-written readers of
 /// hot contracts (`JSONReadable`). It understands objects, arrays, strings,
 /// booleans, integers and `null`; anything else (fractions, exponents) it reports as unsupported (nil), and the caller falls
@@ -143,6 +145,28 @@ public struct JSONScanner {
             default:
                 text.append(byte)
             }
+        }
+        return nil
+    }
+
+    /// A string value that is a UUID (8-4-4-4-12), read from its bytes without making a string.
+    public mutating func uuid() -> UUID? { plainString().flatMap(UUID.init(utf8:)) }
+
+    /// A string value that is an RFC 3339 timestamp, read from its bytes without making a string.
+    public mutating func timestamp() -> Date? { plainString().flatMap(RFC3339Timestamp.parse(utf8:)) }
+
+    /// The bytes of a string value with no escapes and no control characters; nil for any other (an escaped
+    /// id or time is then read by the caller's fallback).
+    private mutating func plainString() -> UnsafeRawBufferPointer? {
+        guard take(0x22) else { return nil }  // "
+        let start = index
+        while let byte = current {
+            if byte == 0x22 {
+                defer { index += 1 }
+                return UnsafeRawBufferPointer(rebasing: bytes[start ..< index])
+            }
+            if byte == 0x5C || byte < 0x20 { return nil }
+            index += 1
         }
         return nil
     }

@@ -54,7 +54,7 @@ extension LookupRequest: JSONWritable, JSONReadable {
         let complete = scanner.object { scanner, key in
             switch key {
             case "correlationId":
-                guard correlationId == nil, let value = scanner.string().flatMap(UUID.init(text:)) else { return false }
+                guard correlationId == nil, let value = scanner.uuid() else { return false }
                 correlationId = value
             case "replyTopic":
                 guard replyTopic == nil, let value = scanner.string() else { return false }
@@ -72,7 +72,7 @@ extension LookupRequest: JSONWritable, JSONReadable {
                 guard parameters == nil, let value = scanner.stringMap() else { return false }
                 parameters = value
             case "deadline":
-                guard deadline == nil, let value = scanner.string().flatMap(RFC3339Timestamp.parse) else { return false }
+                guard deadline == nil, let value = scanner.timestamp() else { return false }
                 deadline = value
             default:
                 return false
@@ -106,7 +106,7 @@ extension LookupReply: JSONWritable, JSONReadable {
         let complete = scanner.object { scanner, key in
             switch key {
             case "correlationId":
-                guard correlationId == nil, let value = scanner.string().flatMap(UUID.init(text:)) else { return false }
+                guard correlationId == nil, let value = scanner.uuid() else { return false }
                 correlationId = value
             case "outcome":
                 guard outcome == nil, let value = scanner.string().flatMap(LookupOutcome.init(rawValue:)) else { return false }
@@ -118,13 +118,13 @@ extension LookupReply: JSONWritable, JSONReadable {
                 guard reason == nil, let value = scanner.optional({ $0.string() }) else { return false }
                 reason = value
             case "sourceTimestamp":
-                guard sourceTimestamp == nil, let value = scanner.optional({ $0.string().flatMap(RFC3339Timestamp.parse) }) else { return false }
+                guard sourceTimestamp == nil, let value = scanner.optional({ $0.timestamp() }) else { return false }
                 sourceTimestamp = value
             case "fromCache":
                 guard fromCache == nil, let value = scanner.bool() else { return false }
                 fromCache = value
             case "answeredAt":
-                guard answeredAt == nil, let value = scanner.string().flatMap(RFC3339Timestamp.parse) else { return false }
+                guard answeredAt == nil, let value = scanner.timestamp() else { return false }
                 answeredAt = value
             default:
                 return false

@@ -20,7 +20,7 @@ extension Notice: JSONReadable {
         let complete = scanner.object { scanner, key in
             switch key {
             case "notificationId":
-                guard notificationId == nil, let value = scanner.string().flatMap(UUID.init(text:)) else { return false }
+                guard notificationId == nil, let value = scanner.uuid() else { return false }
                 notificationId = value
             case "channel":
                 guard channel == nil, let value = scanner.string().flatMap(NotifyChannel.init(rawValue:)) else { return false }
@@ -59,10 +59,10 @@ extension Notice: JSONReadable {
                 guard smsEncoding == nil, let value = scanner.optional({ $0.string() }) else { return false }
                 smsEncoding = value
             case "notBefore":
-                guard notBefore == nil, let value = scanner.optional({ $0.string().flatMap(RFC3339Timestamp.parse) }) else { return false }
+                guard notBefore == nil, let value = scanner.optional({ $0.timestamp() }) else { return false }
                 notBefore = value
             case "fallbackFrom":
-                guard fallbackFrom == nil, let value = scanner.optional({ $0.string().flatMap(UUID.init(text:)) }) else { return false }
+                guard fallbackFrom == nil, let value = scanner.optional({ $0.uuid() }) else { return false }
                 fallbackFrom = value
             case "triedChannels":
                 guard triedChannels == nil, let texts = scanner.strings() else { return false }
@@ -73,7 +73,7 @@ extension Notice: JSONReadable {
                 guard request == nil, let value = NotificationRequest.read(&scanner) else { return false }
                 request = value
             case "createdAt":
-                guard createdAt == nil, let value = scanner.string().flatMap(RFC3339Timestamp.parse) else { return false }
+                guard createdAt == nil, let value = scanner.timestamp() else { return false }
                 createdAt = value
             default:
                 return false

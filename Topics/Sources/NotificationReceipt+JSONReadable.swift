@@ -15,7 +15,7 @@ extension NotificationReceipt: JSONReadable {
         let complete = scanner.object { scanner, key in
             switch key {
             case "notificationId":
-                guard notificationId == nil, let value = scanner.optional({ $0.string().flatMap(UUID.init(text:)) }) else { return false }
+                guard notificationId == nil, let value = scanner.optional({ $0.uuid() }) else { return false }
                 notificationId = value
             case "status":
                 guard status == nil, let value = scanner.string().flatMap(Status.init(rawValue:)) else { return false }
@@ -27,7 +27,7 @@ extension NotificationReceipt: JSONReadable {
                 guard recipientKey == nil, let value = scanner.string() else { return false }
                 recipientKey = value
             case "requestId":
-                guard requestId == nil, let value = scanner.string().flatMap(UUID.init(text:)) else { return false }
+                guard requestId == nil, let value = scanner.uuid() else { return false }
                 requestId = value
             case "agency":
                 guard agency == nil, let value = scanner.string() else { return false }
@@ -45,7 +45,7 @@ extension NotificationReceipt: JSONReadable {
                 guard gatewayReference == nil, let value = scanner.optional({ $0.string() }) else { return false }
                 gatewayReference = value
             case "fallbackTo":
-                guard fallbackTo == nil, let value = scanner.optional({ $0.string().flatMap(UUID.init(text:)) }) else { return false }
+                guard fallbackTo == nil, let value = scanner.optional({ $0.uuid() }) else { return false }
                 fallbackTo = value
             case "notice":
                 guard notice == nil, let value = scanner.optional({ Notice.read(&$0) }) else { return false }
@@ -54,7 +54,7 @@ extension NotificationReceipt: JSONReadable {
                 guard invalidContacts == nil, let value = scanner.optional({ $0.strings() }) else { return false }
                 invalidContacts = value
             case "at":
-                guard at == nil, let value = scanner.string().flatMap(RFC3339Timestamp.parse) else { return false }
+                guard at == nil, let value = scanner.timestamp() else { return false }
                 at = value
             default:
                 return false

@@ -72,7 +72,7 @@ extension NotificationRequest: JSONReadable {
         let complete = scanner.object { scanner, key in
             switch key {
             case "requestId":
-                guard requestId == nil, let value = scanner.string().flatMap(UUID.init(text:)) else { return false }
+                guard requestId == nil, let value = scanner.uuid() else { return false }
                 requestId = value
             case "clientKey":
                 guard clientKey == nil, let value = scanner.string() else { return false }
@@ -99,7 +99,7 @@ extension NotificationRequest: JSONReadable {
                 guard messageClass == nil, let value = scanner.string().flatMap(MessageClass.init(rawValue:)) else { return false }
                 messageClass = value
             case "occurredAt":
-                guard occurredAt == nil, let value = scanner.string().flatMap(RFC3339Timestamp.parse) else { return false }
+                guard occurredAt == nil, let value = scanner.timestamp() else { return false }
                 occurredAt = value
             case "link":
                 guard link == nil, let value = scanner.optional({ $0.string() }) else { return false }

@@ -6,7 +6,13 @@ public enum RFC3339Timestamp {
     /// Parses `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`; nil without an offset, with impossible
     /// calendar values, or with a leap second (which `Date` cannot represent).
     public static func parse(_ text: String) -> Date? {
-        var scanner = Scanner(bytes: Array(text.utf8))
+        var text = text
+        return text.withUTF8 { parse(utf8: UnsafeRawBufferPointer($0)) }
+    }
+
+    /// `parse(_:)` over UTF-8 bytes, for readers that scan JSON without making strings.
+    public static func parse(utf8 text: UnsafeRawBufferPointer) -> Date? {
+        var scanner = Scanner(bytes: text)
         guard let year = scanner.number(digits: 4), scanner.skip("-"),
               let month = scanner.number(digits: 2), scanner.skip("-"),
               let day = scanner.number(digits: 2), scanner.skip("T") || scanner.skip("t"),
@@ -21,8 +27,16 @@ public enum RFC3339Timestamp {
         var fraction = 0.0
         if scanner.skip(".") {
             let digits = scanner.digitRun()
-            guard !digits.isEmpty, let value = Double("0." + digits) else { return nil }
-            fraction = value
+            guard !digits.isEmpty else { return nil }
+            if digits.count <= 15 {
+                // Both exact in a Double, so the quotient is the value correctly rounded, as parsing "0.<digits>" gives.
+                var numerator = 0
+                for byte in digits { numerator = numerator * 10 + Int(byte - UInt8(ascii: "0")) }
+                fraction = Double(numerator) / powersOfTen[digits.count]
+            } else {
+                guard let value = Double("0." + String(decoding: digits, as: UTF8.self)) else { return nil }
+                fraction = value
+            }
         }
 
         let offsetSeconds: Int
@@ -91,11 +105,14 @@ public enum RFC3339Timestamp {
         }
     }
 
+    /// 10^0 ... 10^15, each exact.
+    private static let powersOfTen: [Double] = (0 ... 15).reduce(into: []) { powers, _ in powers.append((powers.last ?? 0.1) * 10) }
+
     private struct Scanner {
-        let bytes: [UInt8]
+        let bytes: UnsafeRawBufferPointer
         var index = 0
 
-        init(bytes: [UInt8]) { self.bytes = bytes }
+        init(bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
 
         var isAtEnd: Bool { index == bytes.count }
 
@@ -116,12 +133,12 @@ public enum RFC3339Timestamp {
             return value
         }
 
-        mutating func digitRun() -> String {
+        mutating func digitRun() -> UnsafeRawBufferPointer {
             let start = index
             while index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) {
                 index += 1
             }
-            return String(decoding: bytes[start..<index], as: UTF8.self)
+            return UnsafeRawBufferPointer(rebasing: bytes[start..<index])
         }
     }
 

@@ -34,7 +34,7 @@ extension StatusEvent: JSONReadable {
                 guard status == nil, let value = scanner.string().flatMap(CaseStatus.init(rawValue:)) else { return false }
                 status = value
             case "occurredAt":
-                guard occurredAt == nil, let value = scanner.string().flatMap(RFC3339Timestamp.parse) else { return false }
+                guard occurredAt == nil, let value = scanner.timestamp() else { return false }
                 occurredAt = value
             case "step":
                 guard step == nil, let value = scanner.optional({ $0.string() }) else { return false }

@@ -39,31 +39,41 @@ extension UUID {
 
     /// Parses the 8-4-4-4-12 form in either case, exactly what `UUID(uuidString:)` accepts, without its `sscanf`.
     public init?(text: String) {
-        var bytes = [UInt8](repeating: 0, count: 16)
-        var count = 0, high: UInt8? = nil
-        for (index, character) in text.utf8.enumerated() {
-            if index == 8 || index == 13 || index == 18 || index == 23 {
-                guard character == UInt8(ascii: "-") else { return nil }
-                continue
+        var text = text
+        guard let parsed = text.withUTF8({ UUID(utf8: UnsafeRawBufferPointer($0)) }) else { return nil }
+        self = parsed
+    }
+
+    /// `init?(text:)` over UTF-8 bytes, for readers that scan JSON without making strings.
+    public init?(utf8 text: UnsafeRawBufferPointer) {
+        guard text.count == 36 else { return nil }
+        var value: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        let valid = withUnsafeMutableBytes(of: &value) { bytes -> Bool in
+            var at = 0, index = 0
+            while index < 36 {
+                if index == 8 || index == 13 || index == 18 || index == 23 {
+                    guard text[index] == UInt8(ascii: "-") else { return false }
+                    index += 1
+                    continue
+                }
+                guard let high = Self.nibble(text[index]), let low = Self.nibble(text[index + 1]) else { return false }
+                bytes[at] = high << 4 | low
+                at += 1
+                index += 2
             }
-            let nibble: UInt8
-            switch character {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): nibble = character - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): nibble = character - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): nibble = character - UInt8(ascii: "A") + 10
-            default: return nil
-            }
-            guard index < 36 else { return nil }
-            if let first = high {
-                bytes[count] = first << 4 | nibble
-                count += 1
-                high = nil
-            } else {
-                high = nibble
-            }
+            return true
         }
-        guard count == 16, high == nil else { return nil }
-        self.init(sixteen: bytes)
+        guard valid else { return nil }
+        self.init(uuid: value)
+    }
+
+    private static func nibble(_ character: UInt8) -> UInt8? {
+        switch character {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): character - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): character - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): character - UInt8(ascii: "A") + 10
+        default: nil
+        }
     }
 
     private init(sixteen bytes: [UInt8]) {
