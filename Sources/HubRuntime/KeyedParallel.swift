@@ -25,7 +25,11 @@ public enum KeyedParallel {
                 group.addTask {
                     var done: [(Int, [Output])] = []
                     while !Task.isCancelled, let lane = next.take(below: lanes.count) {
-                        for index in lanes[lane] { done.append((index, try await handle(batch[index]))) }
+                        var index = lanes.first[lane]
+                        while index >= 0 {
+                            done.append((index, try await handle(batch[index])))
+                            index = lanes.next[index]
+                        }
                     }
                     return done
                 }
@@ -37,19 +41,51 @@ public enum KeyedParallel {
         return results.flatMap { $0 }
     }
 
-    /// The batch's indices grouped by (partition, key), each group in batch order; groups in order of first appearance.
-    static func lanes(_ batch: [KafkaConsumerRecord]) -> [[Int]] {
-        struct Lane: Hashable { let topic: String, partition: Int32, key: [UInt8]? }
-        var order: [Lane: Int] = [:]
-        var lanes: [[Int]] = []
-        for (index, record) in batch.enumerated() {
-            let lane = Lane(topic: record.topic, partition: record.partition, key: record.key)
-            if let at = order[lane] { lanes[at].append(index) } else {
-                order[lane] = lanes.count
-                lanes.append([index])
+    /// The batch's indices grouped by (topic, partition, key), each lane in batch order, as chains through the batch
+    /// (no array per lane: a batch of distinct keys has as many lanes as records).
+    struct Lanes {
+        /// Each lane's first index, lanes in order of first appearance.
+        let first: [Int]
+        /// After each index, the next index of its lane, or -1.
+        let next: [Int]
+        var count: Int { first.count }
+
+        /// Each lane's indices in order.
+        var arrays: [[Int]] {
+            first.map { start in
+                var lane: [Int] = [], index = start
+                while index >= 0 { lane.append(index); index = next[index] }
+                return lane
             }
         }
-        return lanes
+    }
+
+    static func lanes(_ batch: [KafkaConsumerRecord]) -> Lanes {
+        // Topics by number: a batch holds one or a few, and hashing the name for every record showed.
+        struct Lane: Hashable { let topic: Int, partition: Int32, key: [UInt8]? }
+        var topics: [String] = []
+        var order: [Lane: Int] = [:]
+        order.reserveCapacity(batch.count)
+        var first: [Int] = [], last: [Int] = []
+        var next = [Int](repeating: -1, count: batch.count)
+        for index in batch.indices {
+            let record = batch[index]
+            let topic: Int
+            if let known = topics.firstIndex(of: record.topic) { topic = known } else {
+                topic = topics.count
+                topics.append(record.topic)
+            }
+            let lane = Lane(topic: topic, partition: record.partition, key: record.key)
+            if let at = order[lane] {
+                next[last[at]] = index
+                last[at] = index
+            } else {
+                order[lane] = first.count
+                first.append(index)
+                last.append(index)
+            }
+        }
+        return Lanes(first: first, next: next)
     }
 }
 

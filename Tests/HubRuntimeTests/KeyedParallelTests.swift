@@ -65,11 +65,16 @@ struct KeyedParallelTests {
         #expect(started.withLock { $0 } <= 11 + 4 + 4)
     }
 
-    @Test("lanes: one per partition and key, each in batch order, in order of first appearance")
+    @Test("lanes: one per topic, partition and key, each in batch order, in order of first appearance")
     func lanes() {
         let first = Self.batch(["a", "b", "a", "c", "b", "a"])
-        let other = KafkaConsumerRecord(topic: "t", partition: 1, offset: 6, key: Array("a".utf8), value: nil, headers: [], timestampMilliseconds: nil)
-        let keyless = KafkaConsumerRecord(topic: "t", partition: 0, offset: 7, key: nil, value: nil, headers: [], timestampMilliseconds: nil)
-        #expect(KeyedParallel.lanes(first + [other, keyless]) == [[0, 2, 5], [1, 4], [3], [6], [7]])
+        func record(_ topic: String, _ partition: Int32, _ offset: Int64, _ key: String?) -> KafkaConsumerRecord {
+            KafkaConsumerRecord(topic: topic, partition: partition, offset: offset, key: key.map { Array($0.utf8) }, value: nil, headers: [],
+                                timestampMilliseconds: nil)
+        }
+        let rest = [record("t", 1, 6, "a"), record("t", 0, 7, nil), record("u", 0, 0, "a"), record("t", 0, 8, nil), record("u", 0, 1, "a")]
+        let lanes = KeyedParallel.lanes(first + rest)
+        #expect(lanes.arrays == [[0, 2, 5], [1, 4], [3], [6], [7, 9], [8, 10]])
+        #expect(lanes.count == 6 && KeyedParallel.lanes([]).count == 0)
     }
 }
