@@ -184,7 +184,7 @@ enum ChannelCommands {
 
     /// The settings every channel worker shares, with its own rate limit.
     /// A worker's settings; `preparedKey` is `channel.prepared` for gateways that cannot be asked about a notice, the
-    /// channel's own key for those that can (`prepared(_:)`).
+    /// channel's own key for those that can (`preparedKey(_:)`).
     static func workerSettings(_ configuration: HubConfiguration, rateKey: String,
                                preparedKey: String = "channel.prepared") throws -> ChannelWorkerService.Settings {
         var ladder: RetryLadder
