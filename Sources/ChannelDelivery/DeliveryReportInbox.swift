@@ -1,4 +1,4 @@
-import Synchronization
+import Locking
 
 /// Where a gateway's call-backs (`DeliveryReport`s) meet the channel worker
 /// that turns them into receipts. The HTTP route that receives a call-back
@@ -15,7 +15,7 @@ public final class DeliveryReportInbox: Sendable {
     }
 
     public typealias Sink = @Sendable (DeliveryReport) async -> Answer
-    private let sink = Mutex<Sink?>(nil)
+    private let sink = PosixMutex<Sink?>(nil)
 
     public init() {}
 

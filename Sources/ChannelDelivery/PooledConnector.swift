@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import Locking
 import Topics
 
 /// Several gateways behind one channel (`GatewayPool` decides which). A send
@@ -21,16 +21,16 @@ public final class PooledConnector: ChannelConnector {
 
     public let channel: NotifyChannel
     public let gateways: [Gateway]
-    private let pool: Mutex<GatewayPool>
+    private let pool: PosixMutex<GatewayPool>
     /// Sends per gateway, for metrics and tests.
-    private let counts: Mutex<[String: Int]>
+    private let counts: PosixMutex<[String: Int]>
 
     public init(_ gateways: [Gateway], settings: GatewayPool.Settings = .init()) {
         precondition(!gateways.isEmpty, "a pooled connector needs a gateway")
         channel = gateways[0].connector.channel
         self.gateways = gateways
-        pool = Mutex(GatewayPool(gateways.map { ($0.name, $0.weight) }, settings: settings))
-        counts = Mutex([:])
+        pool = PosixMutex(GatewayPool(gateways.map { ($0.name, $0.weight) }, settings: settings))
+        counts = PosixMutex([:])
     }
 
     public var canConfirm: Bool { gateways.allSatisfy(\.connector.canConfirm) }

@@ -3,7 +3,7 @@ import Foundation
 import HubLogging
 import HubRuntime
 import Kafka
-import Synchronization
+import Locking
 import Topics
 
 /// What happens after a gateway accepted a notice: asking it until it is delivered or times out, and

@@ -3,7 +3,7 @@ import Foundation
 import HubLogging
 import HubRuntime
 import Kafka
-import Synchronization
+import Locking
 import Topics
 
 /// Quiet hours: notices with a `notBefore` wait on `notify.scheduled` until due.
@@ -13,7 +13,7 @@ extension ChannelWorkerService {
     /// then sends it once.
     func release(producer: KafkaProducer, shutdown: ShutdownSignal) async {
         let channel = connector.channel
-        let book = Mutex(ScheduleBook())
+        let book = PosixMutex(ScheduleBook())
         let table = CompactedTable(topic: HubTopics.notifyScheduled.name, client: client, logger: logger) { key, value in
             guard let id = UUID(uuidString: key) else { return }
             if let value, let notice = try? RecordJSON.decode(Notice.self, from: Data(value)) {

@@ -3,7 +3,6 @@ import Foundation
 import HubLogging
 import HubRuntime
 import Kafka
-import Synchronization
 import Topics
 
 /// The receipts a channel worker writes to `notify.receipts`, and the notices it reads.

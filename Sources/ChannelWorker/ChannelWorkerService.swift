@@ -4,7 +4,7 @@ import Foundation
 import HubLogging
 import HubRuntime
 import Kafka
-import Synchronization
+import Locking
 import Topics
 
 /// A channel worker: reads `notify.<channel>`, sends each notice through its
@@ -74,11 +74,11 @@ public final class ChannelWorkerService: HubService {
 
     /// The gateway's rate limit and circuit, shared by the input and retry stages.
     final class GatewayGuard: Sendable {
-        let bucket: Mutex<TokenBucket?>
-        let breaker: Mutex<CircuitBreaker>
+        let bucket: PosixMutex<TokenBucket?>
+        let breaker: PosixMutex<CircuitBreaker>
         init(_ settings: Settings) {
-            bucket = Mutex(settings.ratePerSecond.map { TokenBucket(ratePerSecond: $0) })
-            breaker = Mutex(CircuitBreaker(failureThreshold: settings.circuitFailures, openFor: settings.circuitOpenSeconds))
+            bucket = PosixMutex(settings.ratePerSecond.map { TokenBucket(ratePerSecond: $0) })
+            breaker = PosixMutex(CircuitBreaker(failureThreshold: settings.circuitFailures, openFor: settings.circuitOpenSeconds))
         }
 
         /// Waits for the rate limit; throws a retriable failure while the circuit is open.
@@ -93,7 +93,7 @@ public final class ChannelWorkerService: HubService {
         }
 
         /// The circuit's state as its gauge last showed it: the gauge is written only when that changes.
-        private let shown = Mutex<CircuitBreaker.State?>(nil)
+        private let shown = PosixMutex<CircuitBreaker.State?>(nil)
 
         func record(_ outcome: GatewayOutcome, channel: NotifyChannel, metrics: MetricsRegistry) {
             let state = breaker.withLock { breaker -> CircuitBreaker.State in
@@ -138,8 +138,8 @@ public final class ChannelWorkerService: HubService {
 
     /// The ledger of sends, shared by the stage and the confirmation loop.
     final class Ledger: Sendable {
-        let mutex: Mutex<SendLedger>
-        init(memory: Duration) { mutex = Mutex(SendLedger(memory: memory.inSeconds)) }
+        let mutex: PosixMutex<SendLedger>
+        init(memory: Duration) { mutex = PosixMutex(SendLedger(memory: memory.inSeconds)) }
         /// Records a receipt; an outcome other than `sending` ends the notice's wait for confirmation.
         func record(_ receipt: NotificationReceipt) {
             mutex.withLock { $0.record(receipt) }
@@ -151,7 +151,7 @@ public final class ChannelWorkerService: HubService {
         var count: Int { mutex.withLock { $0.count } }
         func forget(now: Date) -> Int { mutex.withLock { $0.forget(now: now) } }
         /// What each outstanding notice was about, for its confirmation receipt.
-        let about = Mutex<[UUID: NotificationReceipt]>([:])
+        let about = PosixMutex<[UUID: NotificationReceipt]>([:])
     }
 
     public func run(shutdown: ShutdownSignal) async throws {

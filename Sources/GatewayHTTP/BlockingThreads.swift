@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import Locking
 
 /// Threads of their own for blocking calls (libcurl transfers), so the
 /// cooperative pool never blocks: at most `count` calls run at once, the
@@ -28,7 +28,7 @@ public final class BlockingThreads<Resource>: Sendable {
     private let name: String
     private let make: Make
     private let release: Release
-    private let state = Mutex(State())
+    private let state = PosixMutex(State())
     private let signal = DispatchSemaphore(value: 0)
 
     public init(count: Int, name: String, idleSeconds: Double = 30, make: @escaping Make, release: @escaping Release = { _ in }) {

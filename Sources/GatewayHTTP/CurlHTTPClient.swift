@@ -1,6 +1,5 @@
 import CCurl
 import Foundation
-import Synchronization
 
 /// What a gateway answered.
 public struct HTTPExchange: Sendable, Hashable {

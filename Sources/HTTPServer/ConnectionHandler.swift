@@ -1,6 +1,6 @@
 import Dispatch
 import Foundation
-import Synchronization
+import Locking
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -20,7 +20,7 @@ final class ConnectionHandler: Sendable {
         var forced = false
         var waiting: DispatchSemaphore?
     }
-    private let state = Mutex(State())
+    private let state = PosixMutex(State())
 
     init(fd: Int32, configuration: HTTPServerConfiguration, immediate: HTTPServer.Immediate?, handler: @escaping HTTPServer.Handler, stopFD: Int32) {
         self.fd = fd
@@ -160,7 +160,7 @@ final class ConnectionHandler: Sendable {
 
 /// Hand-over point between the handler task and the connection thread.
 private final class ResponseSlot: Sendable {
-    private let value = Mutex<HTTPResponse?>(nil)
+    private let value = PosixMutex<HTTPResponse?>(nil)
     func store(_ response: HTTPResponse) { value.withLock { $0 = response } }
     func take() -> HTTPResponse? { value.withLock { $0.take() } }
 }

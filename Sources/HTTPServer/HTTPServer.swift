@@ -1,6 +1,6 @@
 import Dispatch
 import Foundation
-import Synchronization
+import Locking
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -28,7 +28,7 @@ public final class HTTPServer: Sendable {
         var connections: [ObjectIdentifier: ConnectionHandler] = [:]
     }
 
-    private let state = Mutex(State())
+    private let state = PosixMutex(State())
     /// Counts the accept thread and every connection thread, so shutdown can wait for all of them.
     private let threads = DispatchGroup()
 

@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import Locking
 
 /// A JSON-lines logger: one object per line with time, level, component and
 /// message, plus string fields. Personal data must be masked by the caller
@@ -108,7 +108,7 @@ public struct Logger: Sendable {
 
 /// Collects lines in memory; tests use it to check what was (not) logged.
 public final class LogCapture: Sendable {
-    private let storage = Mutex<[String]>([])
+    private let storage = PosixMutex<[String]>([])
 
     public init() {}
 

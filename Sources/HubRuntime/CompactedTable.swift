@@ -1,7 +1,7 @@
 import Foundation
 import HubLogging
 import Kafka
-import Synchronization
+import Locking
 
 /// Follows a compacted topic (the catalogue, client profiles, templates)
 /// from its start, by partition assignment, and hands every change to
@@ -17,7 +17,7 @@ public final class CompactedTable: Sendable {
     private let logger: Logger
     private let apply: Apply
     private let ready = ShutdownSignal()
-    private let failure = Mutex<String?>(nil)
+    private let failure = PosixMutex<String?>(nil)
 
     public init(topic: String, client: KafkaClientProperties, logger: Logger, apply: @escaping Apply) {
         self.topic = topic

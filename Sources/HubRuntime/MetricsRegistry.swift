@@ -1,5 +1,5 @@
 import HubLogging
-import Synchronization
+import Locking
 
 /// Counters and gauges rendered in Prometheus' text format for `/metrics`.
 /// Business metrics (cases per agency, dead letters per reason) and technical
@@ -14,8 +14,8 @@ public final class MetricsRegistry: Sendable {
         var samples: [[String: String]: Double] = [:]
     }
 
-    private let families = Mutex<[String: Family]>([:])
-    private let collectors = Mutex<[@Sendable (MetricsRegistry) -> Void]>([])
+    private let families = PosixMutex<[String: Family]>([:])
+    private let collectors = PosixMutex<[@Sendable (MetricsRegistry) -> Void]>([])
 
     public init() {}
 

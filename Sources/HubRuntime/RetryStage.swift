@@ -2,7 +2,7 @@ import DeadLetters
 import Foundation
 import HubLogging
 import Kafka
-import Synchronization
+import Locking
 import Topics
 
 /// Brings a service's retriable failures back when they are due. Reads the
@@ -65,7 +65,7 @@ public final class RetryStage: HubService {
             var schedule = RetrySchedule()
             var paused: Set<KafkaTopicPartition> = []
         }
-        let state = Mutex(State())
+        let state = PosixMutex(State())
         func withLock<T>(_ body: (inout State) -> T) -> T { state.withLock { body(&$0) } }
     }
 

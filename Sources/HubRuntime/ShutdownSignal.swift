@@ -1,9 +1,9 @@
-import Synchronization
+import Locking
 
 /// Tells a service to stop: it finishes what it holds, commits and returns.
 /// Triggered once; waiting after it was triggered returns at once.
 public final class ShutdownSignal: Sendable {
-    private let state = Mutex<(triggered: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+    private let state = PosixMutex<(triggered: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
 
     public init() {}
 

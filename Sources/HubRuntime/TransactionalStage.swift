@@ -1,7 +1,7 @@
 import Foundation
 import HubLogging
 import Kafka
-import Synchronization
+import Locking
 
 /// A consume -> transform -> produce stage whose outputs and input offsets
 /// commit in one Kafka transaction: a crash neither loses nor doubles an
@@ -165,7 +165,7 @@ public final class TransactionalStage: HubService {
 
 /// Whether a stage's commit task has finished, looked at without waiting for it.
 private final class CommitDone: Sendable {
-    private let state = Mutex(false)
+    private let state = PosixMutex(false)
     func mark() { state.withLock { $0 = true } }
     var isDone: Bool { state.withLock { $0 } }
 }

@@ -1,7 +1,6 @@
 import CRdKafka
 import Foundation
 import HubLogging
-import Synchronization
 
 /// A consumer-group member. A dedicated thread polls librdkafka and fills a
 /// bounded buffer; the application takes records with `next()` (or iterates

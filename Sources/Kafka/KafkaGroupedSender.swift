@@ -1,4 +1,5 @@
 import CRdKafka
+import Locking
 import Synchronization
 
 /// Sends records whose callers each wait for the broker's acknowledgement
@@ -75,8 +76,8 @@ public final class KafkaGroupedSender: Sendable {
     public let groupSize: Int
     public let maximumWait: Duration
     private let producer: KafkaProducer
-    private let state = Mutex(State())
-    private let posted = Mutex(Posted())
+    private let state = PosixMutex(State())
+    private let posted = PosixMutex(Posted())
     private let groupCount = Atomic<Int>(0)
 
     public init(producer: KafkaProducer, groupSize: Int, maximumWait: Duration = .milliseconds(2)) {

@@ -1,6 +1,7 @@
 import Foundation
 import HubLogging
 import Kafka
+import Locking
 import Synchronization
 import Topics
 
@@ -15,8 +16,8 @@ public final class LookupClient: Sendable {
     public let replyTopic: String
     private let producer: KafkaProducer
     private let consumer: KafkaConsumer
-    private let waiting = Mutex<[UUID: CheckedContinuation<LookupReply, Never>]>([:])
-    private let reading: Mutex<Task<Void, Never>?> = Mutex(nil)
+    private let waiting = PosixMutex<[UUID: CheckedContinuation<LookupReply, Never>]>([:])
+    private let reading: PosixMutex<Task<Void, Never>?> = PosixMutex(nil)
     private let stopped = Atomic<Bool>(false)
 
     /// Connects and starts reading replies; `replyTopic` must exist (`dagr.lookup.replies` or one under it).

@@ -4,7 +4,7 @@ import HubLogging
 import HubRuntime
 import Kafka
 import Lookups
-import Synchronization
+import Locking
 import Topics
 
 /// The lookup service's Kafka shell: follows the access policy
@@ -49,7 +49,7 @@ public final class LookupService: HubService {
     }
 
     public func run(shutdown: ShutdownSignal) async throws {
-        let policies = Mutex<[String: LookupPolicy]>([:])
+        let policies = PosixMutex<[String: LookupPolicy]>([:])
         let table = CompactedTable(topic: HubTopics.dagrPolicy.name, client: client, logger: logger) { key, value in
             policies.withLock { table in
                 table[key] = value.flatMap { try? RecordJSON.decode(LookupPolicy.self, from: Data($0)) }

@@ -1,5 +1,6 @@
 import ChannelDelivery
 import Foundation
+import Locking
 import Synchronization
 import Topics
 
@@ -40,15 +41,15 @@ public final class LookupResolver: Sendable {
     private let secret: String
     private let settings: Settings
     private let shared = SharedCalls<LookupQuery, UpstreamAnswer>()
-    private let cache = Mutex(AnswerCache<LookupQuery, UpstreamAnswer>())
-    private let breaker: Mutex<CircuitBreaker>
+    private let cache = PosixMutex(AnswerCache<LookupQuery, UpstreamAnswer>())
+    private let breaker: PosixMutex<CircuitBreaker>
     private let sharedCount = Atomic<Int>(0)
 
     public init(upstream: any RegisterUpstream, secret: String, settings: Settings = Settings()) {
         self.upstream = upstream
         self.secret = secret
         self.settings = settings
-        breaker = Mutex(CircuitBreaker(failureThreshold: settings.circuitFailures, openFor: settings.circuitOpenSeconds))
+        breaker = PosixMutex(CircuitBreaker(failureThreshold: settings.circuitFailures, openFor: settings.circuitOpenSeconds))
     }
 
     /// How close to its deadline a call that timed out counts as having used it up.

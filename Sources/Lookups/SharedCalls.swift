@@ -1,10 +1,10 @@
 import Foundation
-import Synchronization
+import Locking
 
 /// Identical lookups in flight at once share one upstream call: the first
 /// caller's task runs, later callers with the same key wait for its result.
 public final class SharedCalls<Key: Hashable & Sendable, Value: Sendable>: Sendable {
-    private let inFlight = Mutex<[Key: Task<Value, Never>]>([:])
+    private let inFlight = PosixMutex<[Key: Task<Value, Never>]>([:])
 
     public init() {}
 

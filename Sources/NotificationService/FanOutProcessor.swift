@@ -3,7 +3,7 @@ import Foundation
 import HubRuntime
 import Kafka
 import Notifications
-import Synchronization
+import Locking
 import Topics
 
 /// The fan-out's state between records: the tables it routes by (profiles,
@@ -18,13 +18,13 @@ final class FanOutProcessor: Sendable {
         var made: RecentMemory<String, Void>
     }
 
-    private let state: Mutex<State>
+    private let state: PosixMutex<State>
     private let metrics: MetricsRegistry
     private let clock: @Sendable () -> Date
 
     /// `memory`: how long what was made is remembered at least (twice that at most).
     init(settings: NoticeRouter.Settings, metrics: MetricsRegistry, memory: TimeInterval = .infinity, clock: @escaping @Sendable () -> Date = Date.init) {
-        state = Mutex(State(router: NoticeRouter(templates: TemplateBook(), services: [:], settings: settings),
+        state = PosixMutex(State(router: NoticeRouter(templates: TemplateBook(), services: [:], settings: settings),
                             made: RecentMemory(memory: memory, now: clock())))
         self.metrics = metrics
         self.clock = clock

@@ -1,7 +1,7 @@
 import Foundation
 import HTTPServer
 import Topics
-import Synchronization
+import Locking
 
 /// `hub sandbox eaddress`: an emulator of the official e-address delivery
 /// API described in docs/connectors/eaddress.md, for tests and integrators.

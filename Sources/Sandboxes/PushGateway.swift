@@ -1,6 +1,6 @@
 import Foundation
 import HTTPServer
-import Synchronization
+import Locking
 import Topics
 
 /// `hub sandbox push`: an emulator of the push gateway in

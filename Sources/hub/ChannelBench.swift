@@ -10,7 +10,7 @@ import HubRuntime
 import Kafka
 import Sandboxes
 import SMSConnector
-import Synchronization
+import Locking
 import Topics
 
 /// `hub bench channels`: N notices per channel through the channel worker to
@@ -26,7 +26,7 @@ enum ChannelBench {
     /// Times each gateway call of the connector it wraps.
     final class TimedConnector: ChannelConnector {
         let inner: any ChannelConnector
-        let latencies = Mutex<[Double]>([])
+        let latencies = PosixMutex<[Double]>([])
         init(_ inner: any ChannelConnector) { self.inner = inner }
         var channel: NotifyChannel { inner.channel }
         var canConfirm: Bool { inner.canConfirm }
@@ -222,7 +222,7 @@ enum ChannelBench {
                                         records: records, inFlight: inFlight, notice: message)
         let before = mailbox.messages.count
         let connector = TimedConnector(EAddressConnector(baseURL: URL(string: mailbox.baseURL)!, sender: "HUB", connections: inFlight))
-        let largestRound = Mutex<(notices: Double, seconds: Double)>((0, 0))
+        let largestRound = PosixMutex<(notices: Double, seconds: Double)>((0, 0))
         let driven = try await drive(connector, records: records, inFlight: inFlight, prepared: prepared, tag: tag, client: client,
                                      logger: logger, broker: broker, notice: message) { metrics in
             let labels = ["channel": "eaddress"]

@@ -1,7 +1,7 @@
 import CRdKafka
 import Foundation
 import HubLogging
-import Synchronization
+import Locking
 
 /// The consumer's state between librdkafka's poll thread and the
 /// application task: the record buffer, who owns which partition, what was
@@ -15,7 +15,7 @@ final class ConsumerCore: @unchecked Sendable {
     private let configuration: KafkaConsumerConfiguration
     private let logger: Logger
     private let onRebalance: (@Sendable (KafkaRebalanceEvent) -> Void)?
-    private let state: Mutex<State>
+    private let state: PosixMutex<State>
 
     private struct Waiter {
         var id: UInt64 = 0
@@ -58,7 +58,7 @@ final class ConsumerCore: @unchecked Sendable {
         self.onRebalance = onRebalance
         var initial = State()
         if let dedup = configuration.deduplication { initial.deduplicator = RecordDeduplicator(window: dedup.window) }
-        self.state = Mutex(initial)
+        self.state = PosixMutex(initial)
     }
 
     // MARK: Application side

@@ -1,4 +1,4 @@
-import Synchronization
+import Locking
 
 /// A value that arrives once from a callback thread and is awaited by one
 /// task; whichever side comes first waits for the other.
@@ -9,7 +9,7 @@ final class OneShot<Value: Sendable>: Sendable {
         case done(Value)
     }
 
-    private let state = Mutex<State>(.empty)
+    private let state = PosixMutex<State>(.empty)
 
     func fulfil(_ value: Value) {
         let waiter: CheckedContinuation<Value, Never>? = state.withLock { state in

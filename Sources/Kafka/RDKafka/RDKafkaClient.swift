@@ -1,7 +1,7 @@
 import CRdKafka
 import Foundation
 import HubLogging
-import Synchronization
+import Locking
 
 /// Owns one `rd_kafka_t`. It is the only type that creates or destroys a
 /// handle, and destroys it exactly once. Callbacks reach Swift through a
@@ -15,7 +15,7 @@ final class RDKafkaClient: @unchecked Sendable {
     let callbacks: RDKafkaCallbacks
     /// Guards destruction against calls from other threads (metrics reading
     /// lag while the service shuts down): they run either before or not at all.
-    private let destroyed = Mutex<Bool>(false)
+    private let destroyed = PosixMutex<Bool>(false)
 
     init(role: Role, properties: [String: String], callbacks: RDKafkaCallbacks) throws(KafkaError) {
         try KafkaLibrary.requireSupportedVersion()
