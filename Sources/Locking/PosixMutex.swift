@@ -13,10 +13,13 @@ import Darwin
 /// a preempted holder makes every other thread spin out its turn, and the
 /// hand-over forms convoys: `Mutex._lockSlow` was 18% of all CPU samples of a
 /// connector sending straight at the push gateway, and 5% of the worker's.
-/// glibc's default mutex neither spins nor hands over: a waiter sleeps at once,
-/// and whichever thread runs first takes the lock.
+/// A glibc mutex neither spins nor hands over: a waiter sleeps at once, and
+/// whichever thread runs first takes the lock. This one checks errors, so a
+/// thread that locks it again stops the process, as `Mutex` did, instead of
+/// hanging.
 ///
-/// The body runs with the lock held, so it must be short and must not block.
+/// The body runs with the lock held, so it must be short, must not block and
+/// must not take the same lock again.
 public final class PosixMutex<State>: @unchecked Sendable {
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     private var state: State
@@ -25,7 +28,11 @@ public final class PosixMutex<State>: @unchecked Sendable {
         self.state = state
         mutex = .allocate(capacity: 1)
         mutex.initialize(to: pthread_mutex_t())
-        let made = pthread_mutex_init(mutex, nil)
+        var attributes = pthread_mutexattr_t()
+        pthread_mutexattr_init(&attributes)
+        pthread_mutexattr_settype(&attributes, Int32(PTHREAD_MUTEX_ERRORCHECK))
+        let made = pthread_mutex_init(mutex, &attributes)
+        pthread_mutexattr_destroy(&attributes)
         precondition(made == 0, "pthread_mutex_init failed (\(made))")
     }
 
@@ -38,7 +45,8 @@ public final class PosixMutex<State>: @unchecked Sendable {
     /// Runs `body` on the state with the lock held.
     @inline(__always)
     public func withLock<Result, Failure: Error>(_ body: (inout State) throws(Failure) -> Result) throws(Failure) -> Result {
-        pthread_mutex_lock(mutex)
+        let locked = pthread_mutex_lock(mutex)
+        precondition(locked == 0, locked == EDEADLK ? "PosixMutex locked again by the thread holding it" : "pthread_mutex_lock failed (\(locked))")
         defer { pthread_mutex_unlock(mutex) }
         return try body(&state)
     }
