@@ -82,6 +82,15 @@ enum ChannelBench {
             guard let alone, let connector = connectorCPU else { return nil }
             return connector / (connector + alone.process + alone.broker)
         }
+        /// How many cores each phase kept busy (CPU per notice times notices a second): curl's ceiling (curl and the
+        /// gateway), the connector straight (connector and gateway) and the worker's phase (worker, gateway and broker).
+        /// A ceiling near the machine's cores is CPU-bound: the worker's ratio to it is then bounded by the CPU it adds.
+        var coresBusy: (curl: Double, straight: Double?, worker: Double)? {
+            guard let cpu else { return nil }
+            return ((cpu.curl + cpu.ceilingProcess) * curlCeiling / 1_000_000,
+                    connectorCPU.flatMap { cpu in connectorCeiling.map { cpu * $0 / 1_000_000 } },
+                    (cpu.process + cpu.broker) * throughput / 1_000_000)
+        }
         /// This process's context switches per notice: the connector straight, and the worker's phase.
         var switches: (straight: Double, worker: Double)?
         /// The largest round of confirmation checks the e-address worker made: how many notices, how long it took.
@@ -151,6 +160,10 @@ enum ChannelBench {
                       + "worker's phase \(format(cpu.process + cpu.broker, 0)) µs (worker and gateway \(format(cpu.process, 0)), broker \(format(cpu.broker, 0)))"
                       + (row.connectorCPU.map { "; connector straight \(format($0, 0)) µs (connector and gateway)" } ?? ""))
             }
+            if let busy = row.coresBusy {
+                print("  cores busy (of \(ProcessInfo.processInfo.activeProcessorCount)): curl's ceiling \(format(busy.curl, 2))"
+                      + (busy.straight.map { ", connector straight \(format($0, 2))" } ?? "") + ", worker's phase \(format(busy.worker, 2))")
+            }
             if let alone = row.alone {
                 print("  worker with the gateway call left out: \(format(alone.throughput, 0)) notices/s, CPU per notice: worker \(format(alone.process, 0)) µs, broker \(format(alone.broker, 0)) µs"
                       + (row.cpuBoundRatio.map { "; the cores allow \(format($0, 2))x (connector straight's CPU over it plus these)" } ?? ""))
@@ -187,6 +200,12 @@ enum ChannelBench {
             object["cpu_us_per_notice"] = ["ceiling_curl": round(cpu.curl, 1), "ceiling_gateway": round(cpu.ceilingProcess, 1),
                                            "worker_and_gateway": round(cpu.process, 1), "broker": round(cpu.broker, 1),
                                            "connector_straight": round(row.connectorCPU ?? 0, 1)]
+        }
+        if let busy = row.coresBusy {
+            var cores: [String: Any] = ["ceiling_curl": round(busy.curl, 2), "worker": round(busy.worker, 2),
+                                        "of": ProcessInfo.processInfo.activeProcessorCount]
+            if let straight = busy.straight { cores["connector_straight"] = round(straight, 2) }
+            object["cores_busy"] = cores
         }
         if let alone = row.alone {
             object["worker_alone"] = ["throughput": round(alone.throughput, 1), "cpu_us_per_notice": round(alone.process, 1),
