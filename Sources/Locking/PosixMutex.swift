@@ -43,7 +43,6 @@ public final class PosixMutex<State>: @unchecked Sendable {
     }
 
     /// Runs `body` on the state with the lock held.
-    @inline(__always)
     public func withLock<Result, Failure: Error>(_ body: (inout State) throws(Failure) -> Result) throws(Failure) -> Result {
         let locked = pthread_mutex_lock(mutex)
         precondition(locked == 0, locked == EDEADLK ? "PosixMutex locked again by the thread holding it" : "pthread_mutex_lock failed (\(locked))")

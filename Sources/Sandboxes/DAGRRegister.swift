@@ -1,5 +1,6 @@
 import Foundation
 import HTTPServer
+import Locking
 import Topics
 
 /// `hub sandbox dagr`: an emulator of the DAGR-style register API in
@@ -83,7 +84,7 @@ public final class DAGRRegister: Sendable {
         var firstChangeId = Int(Date().timeIntervalSince1970 * 1000) * 1000
     }
 
-    private let state: SharedState<State>
+    private let state: PosixMutex<State>
     private let server: HTTPServer
     private let pause: EmulatorPause
     /// When the register was generated: answers before any change are as of then.
@@ -92,7 +93,7 @@ public final class DAGRRegister: Sendable {
     public init(host: String = "127.0.0.1", port: Int = 0, seed: UInt64 = 2026, settings: Settings = Settings()) {
         let asOf = Date()
         self.asOf = asOf
-        let state = SharedState(State(settings: settings, register: Register(seed: seed)))
+        let state = PosixMutex(State(settings: settings, register: Register(seed: seed)))
         self.state = state
         let pause = EmulatorPause()
         self.pause = pause
@@ -223,7 +224,7 @@ public final class DAGRRegister: Sendable {
         return change
     }
 
-    private static func answer(_ request: HTTPRequest, state: SharedState<State>, asOf: Date, pause: EmulatorPause,
+    private static func answer(_ request: HTTPRequest, state: PosixMutex<State>, asOf: Date, pause: EmulatorPause,
                                _ find: (HTTPRequest, Register) -> [String: String]?) -> HTTPResponse {
         let settings = state.withLock { state -> Settings in
             state.calls += 1

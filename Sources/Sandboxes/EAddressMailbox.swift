@@ -1,7 +1,7 @@
 import Foundation
 import HTTPServer
-import Topics
 import Locking
+import Topics
 
 /// `hub sandbox eaddress`: an emulator of the official e-address delivery
 /// API described in docs/connectors/eaddress.md, for tests and integrators.
@@ -118,7 +118,7 @@ public final class EAddressMailbox: Sendable {
         var statusAsked = 0
     }
 
-    private typealias Store = SharedState<State>
+    private typealias Store = PosixMutex<State>
 
     private let state: Store
     private let server: HTTPServer

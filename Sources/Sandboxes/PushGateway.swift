@@ -77,7 +77,7 @@ public final class PushGateway: Sendable {
         var refused = 0
     }
 
-    private typealias Store = SharedState<State>
+    private typealias Store = PosixMutex<State>
 
     private let state: Store
     private let server: HTTPServer

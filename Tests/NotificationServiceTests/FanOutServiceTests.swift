@@ -19,6 +19,8 @@ struct FanOutServiceTests {
     let client = KafkaClientProperties(bootstrapServers: LocalBroker.testBootstrap)
     let logger = Logger(component: "test", threshold: .warning)
     static let secret = "test-secret"
+    /// A name no earlier run used (an agency, a tag): `letter` and six characters of a fresh UUID.
+    static func unique(_ letter: String) -> String { letter + UUID().uuidString.prefix(6).uppercased().replacingOccurrences(of: "-", with: "") }
 
     func prepare(agency: String) async throws {
         try await DeadLetterStore.ensureTopics(client: client, logger: logger)
@@ -62,7 +64,7 @@ struct FanOutServiceTests {
 
     @Test("end to end: a status event published with kcat becomes a Latvian SMS on notify.sms, with its created receipt")
     func endToEnd() async throws {
-        let agency = "N" + UUID().uuidString.prefix(6).uppercased().replacingOccurrences(of: "-", with: "")
+        let agency = Self.unique("N")
         try await prepare(agency: agency)
         let person = "0101\(Int.random(in: 10...99))-1\(Int.random(in: 1000...9999))"
         let profile = try ProfileInput(person: person, channels: [.sms, .email], phone: "+37120000042", email: "klients@example.lv",
@@ -98,7 +100,7 @@ struct FanOutServiceTests {
 
     @Test("a bad template dead-letters with its reason; after the fix a replay makes the notice once, however often the request came")
     func deadLetterAndReplay() async throws {
-        let agency = "M" + UUID().uuidString.prefix(6).uppercased().replacingOccurrences(of: "-", with: "")
+        let agency = Self.unique("M")
         try await prepare(agency: agency)
         let profile = try ProfileInput(person: "020202-2\(Int.random(in: 1000...9999))", channels: [.sms], phone: "+37120000043", consent: [.sms])
             .profile(secret: Self.secret)
@@ -152,7 +154,7 @@ struct FanOutServiceTests {
 
     @Test("restarted, the fan-out remembers from notify.receipts only its memory: a request it made before that makes its notice again, a later one does not")
     func memory() async throws {
-        let agency = "R" + UUID().uuidString.prefix(6).uppercased().replacingOccurrences(of: "-", with: "")
+        let agency = Self.unique("R")
         try await prepare(agency: agency)
         let profile = try ProfileInput(person: "030303-3\(Int.random(in: 1000...9999))", channels: [.sms], phone: "+37120000044", consent: [.sms])
             .profile(secret: Self.secret)
@@ -202,7 +204,7 @@ struct FanOutServiceTests {
 
     @Test("a missing template dead-letters; a channel worker's permanent failure moves the notice to the next channel")
     func missingTemplateAndFallback() async throws {
-        let agency = "F" + UUID().uuidString.prefix(6).uppercased().replacingOccurrences(of: "-", with: "")
+        let agency = Self.unique("F")
         try await prepare(agency: agency)
         let profile = try ProfileInput(person: "030303-3\(Int.random(in: 1000...9999))", channels: [.sms, .email], phone: "+37120000044",
                                        email: "a@example.lv", language: "en", consent: [.sms, .email]).profile(secret: Self.secret)
@@ -254,7 +256,7 @@ struct FanOutServiceTests {
 extension FanOutServiceTests {
     @Test("a push receipt naming invalid tokens: the fan-out removes them from the client's profile, once; the other token and contacts stay")
     func invalidPushTokensLeaveTheProfile() async throws {
-        let agency = "P" + UUID().uuidString.prefix(6).uppercased().replacingOccurrences(of: "-", with: "")
+        let agency = Self.unique("P")
         try await prepare(agency: agency)
         let gone = "token-gone-\(agency)", kept = "token-kept-\(agency)"
         let profile = try ProfileInput(person: "040404-4\(Int.random(in: 1000...9999))", channels: [.push, .sms], phone: "+37120000055",
@@ -304,7 +306,7 @@ extension FanOutServiceTests {
 
     @Test("profiles x message classes x consents x quiet hours: exactly the expected channel records")
     func table() async throws {
-        let tag = "T" + UUID().uuidString.prefix(6).uppercased().replacingOccurrences(of: "-", with: "")
+        let tag = Self.unique("T")
         let admin = try KafkaAdmin(client: client, logger: logger)
         let declared = [HubTopics.notifyRequests, HubTopics.notifyEAddress, HubTopics.notifySMS, HubTopics.notifyEmail, HubTopics.notifyPush,
                         HubTopics.notifyReceipts, HubTopics.notifyTemplates, HubTopics.clientsProfiles, HubTopics.catalogueServices, HubTopics.hubDeadLetter]
