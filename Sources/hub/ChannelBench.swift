@@ -17,7 +17,8 @@ import Topics
 /// the local gateway (e-address: the mailbox emulator; SMS: Kannel with
 /// fakesmsc; e-mail: aiosmtpd writing a maildir; push: the push gateway
 /// emulator), beside the gateway's own ceiling measured in the same run: the
-/// higher of curl sending the same requests straight at it and the connector
+/// highest of curl sending the same requests straight at it, wrk doing so
+/// (the HTTP emulators: push and e-address; `WrkCeiling`) and the connector
 /// itself sending the same notices straight at it (no Kafka, no worker),
 /// each with as many requests in flight as the worker keeps
 /// (`channel.inflight`). Notices go to distinct recipients, as a day's
@@ -58,8 +59,19 @@ enum ChannelBench {
 
     struct Row {
         let channel: String
-        /// The gateway's ceiling the ratio is taken against: the higher of curl's and the connector's straight.
-        var ceiling: Double { max(curlCeiling, connectorCeiling ?? 0) }
+        /// The gateway's ceiling the ratio is taken against: the highest of curl's, wrk's and the connector's straight.
+        var ceiling: Double { max(curlCeiling, connectorCeiling ?? 0, wrk?.throughput ?? 0) }
+        /// Which of them that is.
+        var ceilingBy: String {
+            if let wrk, wrk.throughput >= max(curlCeiling, connectorCeiling ?? 0) { return "wrk" }
+            return (connectorCeiling ?? 0) > curlCeiling ? "connector straight" : "curl"
+        }
+        /// wrk straight at the gateway (the HTTP emulators), when wrk is installed.
+        var wrk: WrkCeiling.Measured?
+        /// CPU per request in µs while wrk ran: wrk's, and this process's (the gateway's).
+        var wrkCPU: (wrk: Double, gateway: Double)? {
+            wrk.map { ($0.wrkCPU * 1_000_000 / Double($0.requests), $0.processCPU * 1_000_000 / Double($0.requests)) }
+        }
         let records: Int
         let curlCeiling: Double, ceilingSeconds: Double
         /// The connector driven straight at the gateway (no Kafka, no worker): its seconds, and this process's CPU seconds meanwhile.
@@ -76,18 +88,20 @@ enum ChannelBench {
         var cpu: (curl: Double, ceilingProcess: Double, process: Double, broker: Double)?
         /// The worker with the gateway call left out (`InstantConnector`): notices/s, and CPU per notice in µs of this process and the broker.
         var alone: (throughput: Double, process: Double, broker: Double)?
-        /// The ratio the two cores allow when everything is CPU-bound: the connector straight's CPU per notice over
-        /// that plus the worker's own and the broker's (from the phase without the gateway call).
+        /// The ratio to the ceiling the cores allow when everything is CPU-bound: the notices a second the cores the
+        /// connector straight kept busy give when each notice costs the connector straight's CPU plus the worker's own and
+        /// the broker's (from the phase without the gateway call), over the ceiling.
         var cpuBoundRatio: Double? {
-            guard let alone, let connector = connectorCPU else { return nil }
-            return connector / (connector + alone.process + alone.broker)
+            guard let alone, let connector = connectorCPU, let straight = connectorCeiling else { return nil }
+            return straight * connector / (connector + alone.process + alone.broker) / ceiling
         }
         /// How many cores each phase kept busy (CPU per notice times notices a second): curl's ceiling (curl and the
         /// gateway), the connector straight (connector and gateway) and the worker's phase (worker, gateway and broker).
         /// A ceiling near the machine's cores is CPU-bound: the worker's ratio to it is then bounded by the CPU it adds.
-        var coresBusy: (curl: Double, straight: Double?, worker: Double)? {
+        var coresBusy: (curl: Double, wrk: Double?, straight: Double?, worker: Double)? {
             guard let cpu else { return nil }
             return ((cpu.curl + cpu.ceilingProcess) * curlCeiling / 1_000_000,
+                    wrk.map { ($0.wrkCPU + $0.processCPU) / $0.seconds },
                     connectorCPU.flatMap { cpu in connectorCeiling.map { cpu * $0 / 1_000_000 } },
                     (cpu.process + cpu.broker) * throughput / 1_000_000)
         }
@@ -144,13 +158,17 @@ enum ChannelBench {
         for row in rows {
             print(pad("\(row.channel): curl straight at the gateway (ceiling)", 46) + pad(format(row.curlCeiling, 0), 12)
                   + pad(format(row.ceilingSeconds, 2), 10) + pad("-", 10) + pad("-", 10) + "-")
+            if let wrk = row.wrk {
+                print(pad("\(row.channel): wrk straight at the gateway (ceiling)", 46) + pad(format(wrk.throughput, 0), 12)
+                      + pad(format(wrk.seconds, 2), 10) + pad("-", 10) + pad("-", 10) + "-")
+            }
             if let direct = row.connectorCeiling, let seconds = row.straight?.seconds {
                 print(pad("\(row.channel): connector straight, no Kafka (ceiling)", 46) + pad(format(direct, 0), 12)
                       + pad(format(seconds, 2), 10) + pad("-", 10) + pad("-", 10) + "-")
             }
             print(pad("\(row.channel): worker, \(row.prepared) prepared", 46) + pad(format(row.throughput, 0), 12) + pad(format(row.seconds, 2), 10)
                   + pad(format(row.p50, 2), 10) + pad(format(row.p99, 2), 10) + "\(row.arrived) of \(records)")
-            print("  ratio \(format(row.throughput / row.ceiling, 2))x the gateway's own ceiling (goal: at least 0.7x)"
+            print("  ratio \(format(row.throughput / row.ceiling, 2))x the gateway's own ceiling (\(row.ceilingBy)'s; goal: at least 0.7x)"
                   + (row.confirmedSeconds.map { "; every delivery confirmed (\(row.channel == "sms" ? "Kannel's reports" : "asked of the gateway")) after \(format($0, 2)) s" } ?? ""))
             if let round = row.largestConfirmationRound {
                 print("  largest round of confirmation checks: \(format(round.notices, 0)) notices in \(format(round.seconds, 2)) s")
@@ -158,15 +176,17 @@ enum ChannelBench {
             if let cpu = row.cpu {
                 print("  CPU per notice: ceiling \(format(cpu.curl + cpu.ceilingProcess, 0)) µs (curl \(format(cpu.curl, 0)), gateway \(format(cpu.ceilingProcess, 0))); "
                       + "worker's phase \(format(cpu.process + cpu.broker, 0)) µs (worker and gateway \(format(cpu.process, 0)), broker \(format(cpu.broker, 0)))"
-                      + (row.connectorCPU.map { "; connector straight \(format($0, 0)) µs (connector and gateway)" } ?? ""))
+                      + (row.connectorCPU.map { "; connector straight \(format($0, 0)) µs (connector and gateway)" } ?? "")
+                      + (row.wrkCPU.map { "; wrk's ceiling \(format($0.wrk + $0.gateway, 0)) µs (wrk \(format($0.wrk, 0)), gateway \(format($0.gateway, 0)))" } ?? ""))
             }
             if let busy = row.coresBusy {
                 print("  cores busy (of \(ProcessInfo.processInfo.activeProcessorCount)): curl's ceiling \(format(busy.curl, 2))"
+                      + (busy.wrk.map { ", wrk's ceiling \(format($0, 2))" } ?? "")
                       + (busy.straight.map { ", connector straight \(format($0, 2))" } ?? "") + ", worker's phase \(format(busy.worker, 2))")
             }
             if let alone = row.alone {
                 print("  worker with the gateway call left out: \(format(alone.throughput, 0)) notices/s, CPU per notice: worker \(format(alone.process, 0)) µs, broker \(format(alone.broker, 0)) µs"
-                      + (row.cpuBoundRatio.map { "; the cores allow \(format($0, 2))x (connector straight's CPU over it plus these)" } ?? ""))
+                      + (row.cpuBoundRatio.map { "; the cores allow \(format($0, 2))x (the connector straight's cores at its CPU per notice plus these)" } ?? ""))
             }
             if let switches = row.switches {
                 print("  context switches per notice in this process: connector straight \(format(switches.straight, 1)), worker's phase \(format(switches.worker, 1))")
@@ -189,9 +209,10 @@ enum ChannelBench {
             "channel": row.channel, "seconds": round(row.seconds, 3), "throughput": round(row.throughput, 1),
             "baseline_throughput": round(row.ceiling, 1), "ratio": round(row.throughput / row.ceiling, 3),
             "p50_ms": round(row.p50, 3), "p99_ms": round(row.p99, 3), "arrived": row.arrived, "curl_ceiling": round(row.curlCeiling, 1),
-            "prepared": row.prepared,
+            "prepared": row.prepared, "ceiling_by": row.ceilingBy,
         ]
         if let ceiling = row.connectorCeiling { object["connector_ceiling"] = round(ceiling, 1) }
+        if let wrk = row.wrk { object["wrk_ceiling"] = round(wrk.throughput, 1) }
         if let seconds = row.confirmedSeconds { object["confirmed_seconds"] = round(seconds, 3) }
         if let rounds = row.largestConfirmationRound {
             object["confirmation_round"] = ["notices": Int(rounds.notices), "seconds": round(rounds.seconds, 3)] as [String: Any]
@@ -200,11 +221,16 @@ enum ChannelBench {
             object["cpu_us_per_notice"] = ["ceiling_curl": round(cpu.curl, 1), "ceiling_gateway": round(cpu.ceilingProcess, 1),
                                            "worker_and_gateway": round(cpu.process, 1), "broker": round(cpu.broker, 1),
                                            "connector_straight": round(row.connectorCPU ?? 0, 1)]
+            if let wrk = row.wrkCPU {
+                object["cpu_us_per_notice"] = (object["cpu_us_per_notice"] as? [String: Any] ?? [:])
+                    .merging(["ceiling_wrk": round(wrk.wrk, 1), "ceiling_wrk_gateway": round(wrk.gateway, 1)]) { $1 }
+            }
         }
         if let busy = row.coresBusy {
             var cores: [String: Any] = ["ceiling_curl": round(busy.curl, 2), "worker": round(busy.worker, 2),
                                         "of": ProcessInfo.processInfo.activeProcessorCount]
             if let straight = busy.straight { cores["connector_straight"] = round(straight, 2) }
+            if let wrk = busy.wrk { cores["ceiling_wrk"] = round(wrk, 2) }
             object["cores_busy"] = cores
         }
         if let alone = row.alone {
@@ -229,6 +255,11 @@ enum ChannelBench {
             return ["url = \"\(mailbox.baseURL)/v1/messages\"", "header = \"Content-Type: application/json\"",
                     curlData(body)]
         }
+        let wrk = try wrkCeiling("e-address", url: mailbox.baseURL, inFlight: inFlight, records: records, tag: tag, request: """
+              local body = '{"messageId":"wrk-' .. tag .. '-' .. n .. '","sender":"VSAA","recipient":"' .. string.format("c:%032d", n)
+                .. '","subject":"Lieta ' .. n .. '","body":"Lietā pieņemts lēmums."}'
+              return wrk.format("POST", "/v1/messages", {["Content-Type"] = "application/json"}, body)
+            """)
         // As a real mailbox does, it accepts at once and counts a message delivered a second later; the worker confirms by asking.
         mailbox.update { $0.deliverAfter = .seconds(1) }
         let message: (Int, NotificationRequest) -> Notice = { index, request in
@@ -258,6 +289,7 @@ enum ChannelBench {
         row.straight = direct
         row.switches = (Double(direct.switches) / Double(records), Double(driven.switches) / Double(records))
         row.largestConfirmationRound = largestRound.withLock { $0.notices > 0 ? $0 : nil }
+        row.wrk = wrk
         row.alone = try await alone(channel: .eaddress, records: records, inFlight: inFlight, prepared: prepared, tag: tag, client: client,
                                     logger: logger, broker: broker, notice: message)
         return row
@@ -371,6 +403,12 @@ enum ChannelBench {
             return ["url = \"\(gateway.baseURL)/v1/push\"", "header = \"Content-Type: application/json\"", "header = \"Idempotency-Key: \(key)\"",
                     curlData(body)]
         }
+        let wrk = try wrkCeiling("push", url: gateway.baseURL, inFlight: inFlight, records: records, tag: tag, request: """
+              local key = "wrk-" .. tag .. "-" .. n .. ":0"
+              local body = '{"body":"Lietā pieņemts lēmums.","data":{"agency":"VSAA","caseId":"W-' .. n .. '","notificationId":"' .. key
+                .. '"},"idempotencyKey":"' .. key .. '","title":"Lieta W-' .. n .. '","token":"device-' .. n .. '"}'
+              return wrk.format("POST", "/v1/push", {["Content-Type"] = "application/json", ["Idempotency-Key"] = key}, body)
+            """)
         let message: (Int, NotificationRequest) -> Notice = { index, request in
             Notice(notificationId: UUID.random(), channel: .push, recipientKey: request.clientKey, role: .client, to: ["device-\(index)"],
                    messageClass: .informational, carriesContent: true, language: "lv", templateId: "*/completed/push/lv", subject: "Lieta P-\(index)",
@@ -388,6 +426,7 @@ enum ChannelBench {
         row.cpu = cpuPerNotice(records: records, ceiling: ceiling, driven: driven)
         row.straight = direct
         row.switches = (Double(direct.switches) / Double(records), Double(driven.switches) / Double(records))
+        row.wrk = wrk
         row.alone = try await alone(channel: .push, records: records, inFlight: inFlight, prepared: prepared, tag: tag, client: client,
                                     logger: logger, broker: broker, notice: message)
         return row
@@ -447,6 +486,19 @@ enum ChannelBench {
         NotificationRequest(requestId: UUID.random(), clientKey: "c:" + String(format: "%032d", index), representativeKey: nil,
                             agency: "VSAA", caseId: caseId, serviceId: "VSAA-PENS", status: .completed, step: nil,
                             messageClass: .official, occurredAt: Date(), link: nil)
+    }
+
+    /// wrk straight at an HTTP gateway for about a second per 10,000 records (2 to 10 s), `inFlight` at a time, each request
+    /// made by the Lua lines `request` from the request's number `n` and the run's `tag`; nil (and said) when wrk is not installed.
+    static func wrkCeiling(_ gateway: String, url: String, inFlight: Int, records: Int, tag: String, request: String) throws -> WrkCeiling.Measured? {
+        guard let wrk = WrkCeiling.path else {
+            BenchCommand.status("\(gateway) ceiling: wrk is not installed ('make setup' installs it), so its ceiling is left out")
+            return nil
+        }
+        let seconds = max(2, min(10, records / 10_000))
+        BenchCommand.status("\(gateway) ceiling: wrk sending requests straight at the gateway for \(seconds) s, \(inFlight) at a time")
+        let script = "local tag, n = \"\(tag)\", 0\nrequest = function()\n  n = n + 1\n\(request)\nend\n"
+        return try WrkCeiling.run(wrk, url: url, connections: inFlight, seconds: seconds, tag: tag, script: script)
     }
 
     /// A curl config `data` line carrying `json` (its quotes escaped).
