@@ -95,8 +95,8 @@ enum ChannelBench {
             guard let alone, let connector = connectorCPU, let straight = connectorCeiling else { return nil }
             return straight * connector / (connector + alone.process + alone.broker) / ceiling
         }
-        /// How many cores each phase kept busy (CPU per notice times notices a second): curl's ceiling (curl and the
-        /// gateway), the connector straight (connector and gateway) and the worker's phase (worker, gateway and broker).
+        /// How many cores each phase kept busy (CPU per notice times notices a second): curl's and wrk's ceilings (the
+        /// client and the gateway), the connector straight (connector and gateway) and the worker's phase (worker, gateway and broker).
         /// A ceiling near the machine's cores is CPU-bound: the worker's ratio to it is then bounded by the CPU it adds.
         var coresBusy: (curl: Double, wrk: Double?, straight: Double?, worker: Double)? {
             guard let cpu else { return nil }
@@ -218,13 +218,11 @@ enum ChannelBench {
             object["confirmation_round"] = ["notices": Int(rounds.notices), "seconds": round(rounds.seconds, 3)] as [String: Any]
         }
         if let cpu = row.cpu {
-            object["cpu_us_per_notice"] = ["ceiling_curl": round(cpu.curl, 1), "ceiling_gateway": round(cpu.ceilingProcess, 1),
-                                           "worker_and_gateway": round(cpu.process, 1), "broker": round(cpu.broker, 1),
-                                           "connector_straight": round(row.connectorCPU ?? 0, 1)]
-            if let wrk = row.wrkCPU {
-                object["cpu_us_per_notice"] = (object["cpu_us_per_notice"] as? [String: Any] ?? [:])
-                    .merging(["ceiling_wrk": round(wrk.wrk, 1), "ceiling_wrk_gateway": round(wrk.gateway, 1)]) { $1 }
-            }
+            var perNotice: [String: Any] = ["ceiling_curl": round(cpu.curl, 1), "ceiling_gateway": round(cpu.ceilingProcess, 1),
+                                            "worker_and_gateway": round(cpu.process, 1), "broker": round(cpu.broker, 1),
+                                            "connector_straight": round(row.connectorCPU ?? 0, 1)]
+            if let wrk = row.wrkCPU { (perNotice["ceiling_wrk"], perNotice["ceiling_wrk_gateway"]) = (round(wrk.wrk, 1), round(wrk.gateway, 1)) }
+            object["cpu_us_per_notice"] = perNotice
         }
         if let busy = row.coresBusy {
             var cores: [String: Any] = ["ceiling_curl": round(busy.curl, 2), "worker": round(busy.worker, 2),
