@@ -22,6 +22,13 @@ struct FanOutServiceTests {
     /// A name no earlier run used (an agency, a tag): `letter` and six characters of a fresh UUID.
     static func unique(_ letter: String) -> String { letter + UUID().uuidString.prefix(6).uppercased().replacingOccurrences(of: "-", with: "") }
 
+    /// The client's profile made from `input` and published on clients.profiles.
+    func publishProfile(_ input: ProfileInput) async throws -> ClientProfile {
+        let profile = try input.profile(secret: Self.secret)
+        _ = try await NotificationPublisher.publish(profiles: [profile], client: client, logger: logger)
+        return profile
+    }
+
     func prepare(agency: String) async throws {
         try await DeadLetterStore.ensureTopics(client: client, logger: logger)
         let admin = try KafkaAdmin(client: client, logger: logger)
@@ -67,9 +74,8 @@ struct FanOutServiceTests {
         let agency = Self.unique("N")
         try await prepare(agency: agency)
         let person = "0101\(Int.random(in: 10...99))-1\(Int.random(in: 1000...9999))"
-        let profile = try ProfileInput(person: person, channels: [.sms, .email], phone: "+37120000042", email: "klients@example.lv",
-                                       consent: [.sms]).profile(secret: Self.secret)
-        _ = try await NotificationPublisher.publish(profiles: [profile], client: client, logger: logger)
+        let profile = try await publishProfile(ProfileInput(person: person, channels: [.sms, .email], phone: "+37120000042", email: "klients@example.lv",
+                                                            consent: [.sms]))
 
         let metrics = MetricsRegistry()
         let ingest = StatusIngestService(client: client, instance: "e2e-\(agency)", groupID: "e2e-ingest-\(agency)", metrics: metrics,
@@ -102,9 +108,7 @@ struct FanOutServiceTests {
     func deadLetterAndReplay() async throws {
         let agency = Self.unique("M")
         try await prepare(agency: agency)
-        let profile = try ProfileInput(person: "020202-2\(Int.random(in: 1000...9999))", channels: [.sms], phone: "+37120000043", consent: [.sms])
-            .profile(secret: Self.secret)
-        _ = try await NotificationPublisher.publish(profiles: [profile], client: client, logger: logger)
+        let profile = try await publishProfile(ProfileInput(person: "020202-2\(Int.random(in: 1000...9999))", channels: [.sms], phone: "+37120000043", consent: [.sms]))
         // The service's own SMS template needs a link this request does not have.
         let broken = NotificationTemplate(service: "\(agency)-SVC", purpose: "accepted", channel: .sms, language: "lv", subject: nil,
                                           body: "Skatiet {{link}}")
@@ -156,9 +160,7 @@ struct FanOutServiceTests {
     func memory() async throws {
         let agency = Self.unique("R")
         try await prepare(agency: agency)
-        let profile = try ProfileInput(person: "030303-3\(Int.random(in: 1000...9999))", channels: [.sms], phone: "+37120000044", consent: [.sms])
-            .profile(secret: Self.secret)
-        _ = try await NotificationPublisher.publish(profiles: [profile], client: client, logger: logger)
+        let profile = try await publishProfile(ProfileInput(person: "030303-3\(Int.random(in: 1000...9999))", channels: [.sms], phone: "+37120000044", consent: [.sms]))
         let requests = ["R-OLD", "R-NEW"].map { caseId in
             NotificationRequest(requestId: UUID(), clientKey: profile.clientKey, representativeKey: nil, agency: agency, caseId: caseId,
                                 serviceId: "\(agency)-SVC", status: .accepted, step: nil, messageClass: .informational, occurredAt: Date(), link: nil)
@@ -206,9 +208,8 @@ struct FanOutServiceTests {
     func missingTemplateAndFallback() async throws {
         let agency = Self.unique("F")
         try await prepare(agency: agency)
-        let profile = try ProfileInput(person: "030303-3\(Int.random(in: 1000...9999))", channels: [.sms, .email], phone: "+37120000044",
-                                       email: "a@example.lv", language: "en", consent: [.sms, .email]).profile(secret: Self.secret)
-        _ = try await NotificationPublisher.publish(profiles: [profile], client: client, logger: logger)
+        let profile = try await publishProfile(ProfileInput(person: "030303-3\(Int.random(in: 1000...9999))", channels: [.sms, .email], phone: "+37120000044",
+                                                            email: "a@example.lv", language: "en", consent: [.sms, .email]))
         // Withdrawn requests find no template here: the shipped default is removed for this test, and put back after.
         let defaults = try NotificationPublisher.templates(in: try #require(NotificationPublisher.sampleTemplates()))
             .filter { $0.purpose == "withdrawn" && $0.channel == .sms }
@@ -259,9 +260,8 @@ extension FanOutServiceTests {
         let agency = Self.unique("P")
         try await prepare(agency: agency)
         let gone = "token-gone-\(agency)", kept = "token-kept-\(agency)"
-        let profile = try ProfileInput(person: "040404-4\(Int.random(in: 1000...9999))", channels: [.push, .sms], phone: "+37120000055",
-                                       pushTokens: [gone, kept], language: "lv", consent: [.push]).profile(secret: Self.secret)
-        _ = try await NotificationPublisher.publish(profiles: [profile], client: client, logger: logger)
+        let profile = try await publishProfile(ProfileInput(person: "040404-4\(Int.random(in: 1000...9999))", channels: [.push, .sms], phone: "+37120000055",
+                                                            pushTokens: [gone, kept], language: "lv", consent: [.push]))
         let metrics = MetricsRegistry()
         let shutdown = ShutdownSignal()
         let running = Task { try await fanOut(agency, metrics: metrics).run(shutdown: shutdown) }
